@@ -1,0 +1,52 @@
+"""Who may see and change which case: the one place that decides, for pages, API and tasks.
+
+Visibility is role x team. Workers (agents, leads, specialists) see the cases of their own
+teams; compliance, FIU and auditors read across teams but change nothing through case work;
+admins configure the system and see no case data. Invisible cases answer 404 (their existence
+is not disclosed); visible but read-only ones answer 403 on writes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from people.roles import ORG_WIDE_READERS, can_triage, can_work_cases, role_of
+from people.selectors import team_ids_of
+
+if TYPE_CHECKING:
+    from cases.models import Case, CaseQuerySet
+
+
+def restrict_cases_to(qs: CaseQuerySet, user) -> CaseQuerySet:
+    role = role_of(user)
+    if role is None or not user.is_active:
+        return qs.none()
+    if role in ORG_WIDE_READERS:
+        return qs
+    if can_work_cases(user):
+        return qs.filter(team_id__in=team_ids_of(user))
+    return qs.none()
+
+
+def can_edit_case(user, case: Case) -> bool:
+    return can_work_cases(user) and case.team_id in team_ids_of(user)
+
+
+def can_assign_case(user, case: Case) -> bool:
+    return can_triage(user) and case.team_id in team_ids_of(user)
+
+
+def get_case_for_user(user, reference: str, *, for_write: bool = False, queryset=None) -> Case:
+    """Fetch a case the user may see; 404 if they may not, 403 if they may only read it."""
+    from cases.models import Case
+
+    qs = queryset if queryset is not None else Case.objects.all()
+    case = qs.visible_to(user).filter(reference=reference).first()
+    if case is None:
+        raise Http404("No such case.")
+    if for_write and not can_edit_case(user, case):
+        raise PermissionDenied("You can read this case but not change it.")
+    return case

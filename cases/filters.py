@@ -1,0 +1,95 @@
+"""The queue's filters: one FilterSet for the page (and, later, the API)."""
+
+from __future__ import annotations
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Case as When_, IntegerField, Q, Value, When
+
+from cases.choices import JURISDICTIONS, PRIORITY_RANK, Channel, Priority, Status, Tier
+from cases.models import Case, Category
+from people.selectors import team_ids_of, team_list_visible_to, user_list_assignable
+
+_REFERENCE = re.compile(r"^CS-\d{4}-\d{1,6}$", re.IGNORECASE)
+
+SORTS = {
+    "received": ("received_at", "id"),
+    "-received": ("-received_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "priority": ("priority_rank", "-received_at"),
+    "-priority": ("-priority_rank", "-received_at"),
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+    "status": ("status", "-received_at"),
+    "-status": ("-status", "-received_at"),
+}
+DEFAULT_SORT = "-received"
+
+
+def _teams(request):
+    return team_list_visible_to(request.user) if request else team_list_visible_to(None)
+
+
+def _assignees(request):
+    if request is None:
+        return user_list_assignable(team_ids=[])
+    return user_list_assignable(team_ids=team_ids_of(request.user))
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, widget=forms.CheckboxSelectMultiple)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    category = django_filters.ModelMultipleChoiceFilter(queryset=Category.objects.filter(is_active=True))
+    team = django_filters.ModelMultipleChoiceFilter(queryset=_teams)
+    assignee = django_filters.ModelChoiceFilter(queryset=_assignees, null_label="Unassigned", empty_label="Anyone")
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    jurisdiction = django_filters.MultipleChoiceFilter(field_name="customer__jurisdiction", choices=JURISDICTIONS)
+    tier = django_filters.MultipleChoiceFilter(field_name="customer__tier", choices=Tier.choices)
+    received = django_filters.DateFromToRangeFilter(
+        field_name="received_at", widget=django_filters.widgets.RangeWidget(attrs={"type": "date"})
+    )
+    created = django_filters.DateFromToRangeFilter(
+        field_name="created_at", widget=django_filters.widgets.RangeWidget(attrs={"type": "date"})
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in SORTS], method="filter_sort", empty_label=None, label="Sort"
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if _REFERENCE.match(value):
+            year, number = value.upper().split("-")[1:]
+            return queryset.filter(reference=f"CS-{year}-{int(number):06d}")
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(subject__icontains=value)
+            | Q(customer__full_name__icontains=value)
+            | Q(customer__email__iexact=value)
+            | Q(customer__account_number=value)
+        )
+
+    def filter_sort(self, queryset, name, value):
+        # Applied last in filter_queryset, so it is only ordering.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        if "priority" in sort:
+            queryset = queryset.annotate(
+                priority_rank=When_(
+                    *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+                    output_field=IntegerField(),
+                )
+            )
+        return queryset.order_by(*SORTS[sort])

@@ -1,0 +1,47 @@
+"""The case timeline is append-only in the database too, and the category taxonomy exists
+in every environment (it is product data, not demo data)."""
+
+from django.db import migrations
+
+CATEGORIES = [
+    ("account-access", "Account access / 2FA", "Locked out, 2FA reset, password, new device", False),
+    ("deposits", "Deposits", "Fiat or crypto deposits missing, delayed or returned", False),
+    ("withdrawals", "Withdrawals", "Withdrawals delayed, failed or held", False),
+    ("kyc", "KYC / ID verification", "Identity checks, documents, verification limits", True),
+    ("scam-fraud", "Scam / fraud", "Scams, impersonation, account takeover reports", True),
+    ("unauthorized-transfer", "Unauthorized transfer", "Transfers the customer did not authorise (Reg E notice of error)", True),
+    ("trading", "Trading and orders", "Orders, fills, market data, staking", False),
+    ("card", "Card", "Debit card payments, disputes, declines", True),
+    ("p2p", "P2P", "Peer-to-peer trades and disputes", False),
+    ("fees", "Fees", "Fee questions and refunds", False),
+    ("tax-documents", "Tax documents", "1099 forms, tax reports, cost basis", False),
+    ("account-closure", "Account closure", "Closing an account, off-boarding, restrictions", True),
+    ("complaint", "Complaint", "Formal complaints, including regulator referrals (CFPB, AFCA)", True),
+]
+
+TRIGGER = """
+CREATE TRIGGER cases_caseevent_append_only
+    BEFORE UPDATE OR DELETE ON cases_caseevent
+    FOR EACH ROW EXECUTE FUNCTION escdesk_reject_change();
+"""
+
+
+def forward(apps, schema_editor):
+    Category = apps.get_model("cases", "Category")
+    for position, (code, name, description, sensitive) in enumerate(CATEGORIES):
+        Category.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "description": description, "regulatory_sensitive": sensitive, "position": position},
+        )
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(TRIGGER)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS cases_caseevent_append_only ON cases_caseevent;")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0002_initial"), ("audit", "0003_append_only_trigger")]
+    operations = [migrations.RunPython(forward, backward)]

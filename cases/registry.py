@@ -1,0 +1,18 @@
+"""Questions ``cases`` must ask of higher apps, answered by hooks those apps register.
+
+``cases`` may not import ``escalations`` or ``compliance``; instead they add functions here in
+their ``AppConfig.ready()``. Every hook point is listed in this module so the flow stays visible:
+
+- ``close_checks``: ``check(case, to_status) -> str | None``; a returned message blocks
+  resolving/closing (open escalation, unsigned flag, open regulatory obligation).
+- ``after_status_change``: ``hook(case, from_status, to_status, actor)``, run inside the
+  transaction, e.g. to stop a clock that the new status satisfies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+close_checks: list[Callable[[Any, str], str | None]] = []
+after_status_change: list[Callable[[Any, str, str, Any], None]] = []

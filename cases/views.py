@@ -1,0 +1,269 @@
+"""Case pages: parse, authorize, call one service or selector, render or redirect."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import services
+from cases.access import can_assign_case, can_edit_case, get_case_for_user
+from cases.choices import OPEN_STATUSES
+from cases.errors import CaseError, StaleVersion
+from cases.filters import CaseFilter
+from cases.forms import AssignForm, BulkActionForm, MessageForm, PropertiesForm, StatusForm
+from cases.selectors import (
+    case_get_for_page,
+    case_list_for_queue,
+    case_list_mine,
+    case_timeline,
+    customer_cases,
+    customer_get_for_user,
+)
+from people.choices import Role
+from people.roles import can_read_cases, can_triage, can_work_cases, role_of
+
+
+@require_GET
+def home(request):
+    """Land each role on the page made for it."""
+    role = role_of(request.user)
+    if role == Role.ADMIN or (role is None and request.user.is_superuser):
+        return redirect("admin:index")
+    if role in (Role.AGENT, Role.SPECIALIST):
+        return redirect("cases:mine")
+    if can_read_cases(request.user):
+        return redirect("cases:queue")
+    raise PermissionDenied("Your account has no role that can use the desk yet.")
+
+
+def _require_reader(user) -> None:
+    if not can_read_cases(user):
+        raise PermissionDenied("Your role does not work with case data.")
+
+
+def _queue_data(request):
+    data = request.GET.copy()
+    # A queue opened without the filter form submitted shows the open work, newest first.
+    if "f" not in data:
+        data.setlist("status", list(OPEN_STATUSES))
+    return data
+
+
+def _render_list(request, *, title: str, qs, template_name: str, show_bulk: bool):
+    filterset = CaseFilter(_queue_data(request), queryset=qs, request=request)
+    status = 200
+    if filterset.is_valid():
+        object_list = filterset.qs
+    else:
+        object_list = qs.none()
+        status = 400
+    page = Paginator(object_list, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "title": title,
+        "filter": filterset,
+        "page": page,
+        "querystring": query.urlencode(),
+        "sort": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else "",
+        "show_bulk": show_bulk,
+        "bulk_form": BulkActionForm(user=request.user) if show_bulk else None,
+    }
+    template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else template_name
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def queue(request):
+    _require_reader(request.user)
+    return _render_list(
+        request,
+        title="Triage queue" if can_triage(request.user) else "Team queue",
+        qs=case_list_for_queue(user=request.user),
+        template_name="cases/queue.html",
+        show_bulk=can_triage(request.user),
+    )
+
+
+@require_GET
+def mine(request):
+    if not can_work_cases(request.user):
+        raise PermissionDenied("Only people who work cases have a personal queue.")
+    return _render_list(
+        request, title="My cases", qs=case_list_mine(user=request.user), template_name="cases/queue.html", show_bulk=False
+    )
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+def bulk(request):
+    if not can_triage(request.user):
+        raise PermissionDenied("Only leads can act on many cases at once.")
+    back = _safe_next(request, reverse("cases:queue"))
+    form = BulkActionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{'' if field == '__all__' else field + ': '}{error}")
+        return redirect(back)
+    ids = [case.pk for case in form.cleaned_data["cases"]]
+    try:
+        if form.cleaned_data["action"] == "assign":
+            changed = services.case_bulk_assign(actor=request.user, case_ids=ids, assignee=form.cleaned_data["assignee"])
+        else:
+            changed = services.case_bulk_change_status(
+                actor=request.user, case_ids=ids, to_status=form.cleaned_data["to_status"]
+            )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Updated {changed} of {len(ids)} selected case{'s' if len(ids) != 1 else ''}.")
+    return redirect(back)
+
+
+def _case_context(request, case, *, forms: dict | None = None, conflict: str = "") -> dict:
+    forms = forms or {}
+    editable = can_edit_case(request.user, case)
+    assignable = can_assign_case(request.user, case)
+    initial = {"version": case.version}
+    return {
+        "case": case,
+        "events": list(case_timeline(case=case)),
+        "editable": editable,
+        "assignable": assignable,
+        "conflict": conflict,
+        "message_form": forms.get("message") or (MessageForm() if editable else None),
+        "status_form": forms.get("status") or (StatusForm(initial=initial, case=case) if editable else None),
+        "properties_form": forms.get("properties")
+        or (PropertiesForm(initial={**initial, "priority": case.priority, "category": case.category_id}) if editable else None),
+        "assign_form": forms.get("assign")
+        or (AssignForm(initial={**initial, "assignee": case.assignee_id}, case=case) if assignable else None),
+    }
+
+
+def _render_case(request, case, *, status: int = 200, **kwargs) -> HttpResponse:
+    template = "cases/_case_main.html" if request.htmx else "cases/case_detail.html"
+    return render(request, template, _case_context(request, case, **kwargs), status=status)
+
+
+@require_GET
+def case_detail(request, reference: str):
+    _require_reader(request.user)
+    case = case_get_for_page(user=request.user, reference=reference)
+    return _render_case(request, case)
+
+
+def _after_write(request, case, message: str) -> HttpResponse:
+    if request.htmx:
+        messages.success(request, message)
+        fresh = case_get_for_page(user=request.user, reference=case.reference)
+        return _render_case(request, fresh)
+    messages.success(request, message)
+    return redirect("cases:detail", reference=case.reference)
+
+
+def _domain_error(request, reference: str, form_key: str, form, exc: CaseError) -> HttpResponse:
+    """Re-render the case with the fresh state, the user's input and the reason it was refused."""
+    fresh = case_get_for_page(user=request.user, reference=reference)
+    if isinstance(exc, StaleVersion):
+        # Keep what they typed but offer the fresh version so a deliberate retry can succeed.
+        return _render_case(request, fresh, status=409, conflict=exc.message)
+    form.add_error(None, exc.message)
+    return _render_case(request, fresh, status=exc.status_code, forms={form_key: form})
+
+
+@require_POST
+def case_message(request, reference: str):
+    case = get_case_for_user(request.user, reference, for_write=True)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, forms={"message": form})
+    internal = form.cleaned_data["internal"] or request.POST.get("kind") == "note"
+    try:
+        services.case_add_message(actor=request.user, case=case, body=form.cleaned_data["body"], internal=internal)
+    except CaseError as exc:
+        return _domain_error(request, reference, "message", form, exc)
+    return _after_write(request, case, "Internal note added." if internal else "Reply sent to the customer.")
+
+
+@require_POST
+def case_status(request, reference: str):
+    case = get_case_for_user(request.user, reference, for_write=True)
+    form = StatusForm(request.POST, case=case)
+    if not form.is_valid():
+        # A version that moved on also makes the choice list stale: report it as a conflict.
+        posted = request.POST.get("version", "")
+        if posted.isdigit() and int(posted) != case.version:
+            return _render_case(request, case, status=409, conflict=StaleVersion(current_version=case.version, expected_version=int(posted)).message)
+        return _render_case(request, case, status=400, forms={"status": form})
+    try:
+        services.case_change_status(
+            actor=request.user,
+            case=case,
+            to_status=form.cleaned_data["to_status"],
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except CaseError as exc:
+        return _domain_error(request, reference, "status", form, exc)
+    return _after_write(request, case, "Status changed.")
+
+
+@require_POST
+def case_assign(request, reference: str):
+    case = get_case_for_user(request.user, reference)
+    if not can_assign_case(request.user, case):
+        raise PermissionDenied("Only a lead of this case's team can assign it.")
+    form = AssignForm(request.POST, case=case)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, forms={"assign": form})
+    try:
+        services.case_assign(
+            actor=request.user, case=case, assignee=form.cleaned_data["assignee"], expected_version=form.cleaned_data["version"]
+        )
+    except CaseError as exc:
+        return _domain_error(request, reference, "assign", form, exc)
+    return _after_write(request, case, "Assignment saved.")
+
+
+@require_POST
+def case_properties(request, reference: str):
+    case = get_case_for_user(request.user, reference, for_write=True)
+    form = PropertiesForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, status=400, forms={"properties": form})
+    try:
+        services.case_update_properties(
+            actor=request.user,
+            case=case,
+            expected_version=form.cleaned_data["version"],
+            priority=form.cleaned_data["priority"],
+            category=form.cleaned_data["category"],
+        )
+    except CaseError as exc:
+        return _domain_error(request, reference, "properties", form, exc)
+    return _after_write(request, case, "Properties saved.")
+
+
+@require_GET
+def customer_detail(request, account_number: str):
+    _require_reader(request.user)
+    customer = customer_get_for_user(user=request.user, account_number=account_number)
+    if customer is None:
+        raise Http404("No such customer.")
+    cases = customer_cases(user=request.user, customer=customer)
+    page = Paginator(cases, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/customer_detail.html", {"customer": customer, "page": page})

@@ -1,0 +1,1 @@
+"""Regulatory flags, four-eyes sign-off, regulatory clocks and the restricted inbox."""

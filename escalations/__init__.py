@@ -1,0 +1,1 @@
+"""Escalations as records (from team -> to team, reason, OLA clock); built on cases."""

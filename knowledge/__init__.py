@@ -1,0 +1,1 @@
+"""SOPs, quick guides, training acknowledgements and QA reviews."""

@@ -1,0 +1,1 @@
+"""Metric definitions, rollups and dashboards. Reads every app; nothing imports it."""

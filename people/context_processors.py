@@ -1,0 +1,20 @@
+"""Navigation for the signed-in user's role: only what the role may use is shown."""
+
+from __future__ import annotations
+
+from people.choices import Role
+from people.roles import can_read_cases, can_triage, can_work_cases, role_of
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items: list[tuple[str, str]] = []
+    if can_work_cases(user):
+        items.append(("My cases", "cases:mine"))
+    if can_read_cases(user):
+        items.append(("Team queue" if not can_triage(user) else "Triage queue", "cases:queue"))
+    if role_of(user) == Role.ADMIN or user.is_superuser:
+        items.append(("Administration", "admin:index"))
+    return {"nav_items": items, "nav_role": role_of(user)}

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from people.choices import Role, TeamKind, Weekday
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone.")
+
+
+class User(AbstractUser):
+    """A person who signs in. Their role decides what they may do; teams decide which cases."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Languages the person can work in, ISO 639-1 codes separated by commas ("en,tl").
+    languages = models.CharField(max_length=64, default="en", blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="people_user_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class BusinessCalendar(models.Model):
+    """Where and when a team works: the clock that business-time SLAs are measured on.
+
+    ``weekly_hours`` maps a weekday number (0 = Monday) to a list of ``["HH:MM", "HH:MM"]``
+    opening intervals in the calendar's own time zone; public holidays come from the
+    ``holidays`` package for ``holiday_country`` / ``holiday_subdivision``.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    holiday_country = models.CharField(max_length=2, blank=True)
+    holiday_subdivision = models.CharField(max_length=8, blank=True)
+    weekly_hours = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A queue of people who own cases together (e.g. "Manila L1", "Fraud & scam")."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    kind = models.CharField(max_length=16, choices=TeamKind.choices)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
+    )
+    members = models.ManyToManyField(User, through="Membership", related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TeamKind.values), name="people_team_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person belongs to a team; leads often belong to several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="people_membership_once_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
+
+class Shift(models.Model):
+    """A weekly working window, in the person's own time zone (may run past midnight)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="shifts")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["user", "weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="people_shift_weekday_valid"),
+            models.CheckConstraint(condition=~Q(starts_at=models.F("ends_at")), name="people_shift_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
