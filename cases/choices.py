@@ -70,10 +70,10 @@ class EventKind(models.TextChoices):
 
 
 # Jurisdictions: ISO 3166-2 codes for US states (+ DC) and Australian states/territories.
-US_STATES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
-    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
-).split()
-AU_STATES = "NSW VIC QLD WA SA TAS ACT NT".split()
+US_STATES = [
+    *"AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO".split(),
+    *"MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split(),
+]
+AU_STATES = ["NSW", "VIC", "QLD", "WA", "SA", "TAS", "ACT", "NT"]
 JURISDICTIONS = [(f"US-{s}", f"US – {s}") for s in US_STATES] + [(f"AU-{s}", f"AU – {s}") for s in AU_STATES]
 JURISDICTION_CODES = frozenset(code for code, _ in JURISDICTIONS)

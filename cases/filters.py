@@ -6,7 +6,8 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Case as When_, IntegerField, Q, Value, When
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, Value, When
 
 from cases.choices import JURISDICTIONS, PRIORITY_RANK, Channel, Priority, Status, Tier
 from cases.models import Case, Category

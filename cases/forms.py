@@ -27,7 +27,9 @@ class MessageForm(forms.Form):
 
 class StatusForm(VersionedForm):
     to_status = forms.ChoiceField(label="New status", choices=())
-    reason = forms.CharField(max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "Reason (optional)"}))
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "Reason (optional)"})
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)

@@ -193,7 +193,12 @@ def case_change_status(
     case.version += 1
     case.save(update_fields=_STATUS_FIELDS)
     audit_record(
-        actor=actor, action="case.status", object_type="case", object_id=case.reference, before=before, after=_snapshot(case)
+        actor=actor,
+        action="case.status",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after=_snapshot(case),
     )
     return case
 
@@ -236,7 +241,12 @@ def case_assign(*, actor: User, case: Case, assignee: User | None, expected_vers
     case.version += 1
     case.save(update_fields=["assignee", "updated_at", "version"])
     audit_record(
-        actor=actor, action="case.assign", object_type="case", object_id=case.reference, before=before, after=_snapshot(case)
+        actor=actor,
+        action="case.assign",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after=_snapshot(case),
     )
     return case
 
@@ -263,7 +273,12 @@ def case_update_properties(
     case.save(update_fields=["priority", "category", "updated_at", "version"])
     _event(case, kind=EventKind.FIELDS, actor=actor, at=now, data=changes)
     audit_record(
-        actor=actor, action="case.update", object_type="case", object_id=case.reference, before=before, after=_snapshot(case)
+        actor=actor,
+        action="case.update",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after=_snapshot(case),
     )
     return case
 
@@ -299,7 +314,9 @@ def case_bulk_change_status(*, actor: User, case_ids: Iterable[int], to_status: 
             problems.append(exc.message)
     if problems:
         # Raising rolls the whole batch back: a bulk action is one decision.
-        raise TransitionNotAllowed("Nothing was changed. " + " ".join(problems[:5]) + (" …" if len(problems) > 5 else ""))
+        raise TransitionNotAllowed(
+            "Nothing was changed. " + " ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
+        )
     return changed
 
 
@@ -312,7 +329,9 @@ def case_close_expired_resolved(*, now: datetime | None = None, limit: int = 500
     now = now or timezone.now()
     cutoff = now - settings.CASE_REOPEN_WINDOW
     due_ids = list(
-        Case.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff).order_by("resolved_at").values_list("pk", flat=True)[:limit]
+        Case.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
+        .order_by("resolved_at")
+        .values_list("pk", flat=True)[:limit]
     )
     closed = 0
     for case_id in due_ids:
@@ -330,8 +349,12 @@ def case_close_expired_resolved(*, now: datetime | None = None, limit: int = 500
             case.version += 1
             case.save(update_fields=_STATUS_FIELDS)
             audit_record(
-                actor=None, action="case.auto_close", object_type="case", object_id=case.reference,
-                before=before, after=_snapshot(case),
+                actor=None,
+                action="case.auto_close",
+                object_type="case",
+                object_id=case.reference,
+                before=before,
+                after=_snapshot(case),
             )
             closed += 1
     return closed

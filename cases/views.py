@@ -97,7 +97,11 @@ def mine(request):
     if not can_work_cases(request.user):
         raise PermissionDenied("Only people who work cases have a personal queue.")
     return _render_list(
-        request, title="My cases", qs=case_list_mine(user=request.user), template_name="cases/queue.html", show_bulk=False
+        request,
+        title="My cases",
+        qs=case_list_mine(user=request.user),
+        template_name="cases/queue.html",
+        show_bulk=False,
     )
 
 
@@ -122,7 +126,9 @@ def bulk(request):
     ids = [case.pk for case in form.cleaned_data["cases"]]
     try:
         if form.cleaned_data["action"] == "assign":
-            changed = services.case_bulk_assign(actor=request.user, case_ids=ids, assignee=form.cleaned_data["assignee"])
+            changed = services.case_bulk_assign(
+                actor=request.user, case_ids=ids, assignee=form.cleaned_data["assignee"]
+            )
         else:
             changed = services.case_bulk_change_status(
                 actor=request.user, case_ids=ids, to_status=form.cleaned_data["to_status"]
@@ -148,7 +154,11 @@ def _case_context(request, case, *, forms: dict | None = None, conflict: str = "
         "message_form": forms.get("message") or (MessageForm() if editable else None),
         "status_form": forms.get("status") or (StatusForm(initial=initial, case=case) if editable else None),
         "properties_form": forms.get("properties")
-        or (PropertiesForm(initial={**initial, "priority": case.priority, "category": case.category_id}) if editable else None),
+        or (
+            PropertiesForm(initial={**initial, "priority": case.priority, "category": case.category_id})
+            if editable
+            else None
+        ),
         "assign_form": forms.get("assign")
         or (AssignForm(initial={**initial, "assignee": case.assignee_id}, case=case) if assignable else None),
     }
@@ -207,7 +217,12 @@ def case_status(request, reference: str):
         # A version that moved on also makes the choice list stale: report it as a conflict.
         posted = request.POST.get("version", "")
         if posted.isdigit() and int(posted) != case.version:
-            return _render_case(request, case, status=409, conflict=StaleVersion(current_version=case.version, expected_version=int(posted)).message)
+            return _render_case(
+                request,
+                case,
+                status=409,
+                conflict=StaleVersion(current_version=case.version, expected_version=int(posted)).message,
+            )
         return _render_case(request, case, status=400, forms={"status": form})
     try:
         services.case_change_status(
@@ -232,7 +247,10 @@ def case_assign(request, reference: str):
         return _render_case(request, case, status=400, forms={"assign": form})
     try:
         services.case_assign(
-            actor=request.user, case=case, assignee=form.cleaned_data["assignee"], expected_version=form.cleaned_data["version"]
+            actor=request.user,
+            case=case,
+            assignee=form.cleaned_data["assignee"],
+            expected_version=form.cleaned_data["version"],
         )
     except CaseError as exc:
         return _domain_error(request, reference, "assign", form, exc)

@@ -1,8 +1,13 @@
-"""Settings for the test suite: the real ones, minus what only slows tests or needs HTTPS."""
+"""Settings for the test suite: the real ones, minus what only slows tests or needs HTTPS.
+
+Tests run on PostgreSQL (constraints, locks and triggers are part of the design): the
+machine's local server unless ``DATABASE_URL`` says otherwise.
+"""
 
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/escdesk")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -38,6 +38,8 @@ def sort_link(context, key: str, label: str) -> str:
     else:
         query["sort"], arrow = f"-{key}", ""
     if "f" not in query:
-        query.setlist("status", request.GET.getlist("status") or ["new", "open", "pending_customer", "pending_internal"])
+        query.setlist(
+            "status", request.GET.getlist("status") or ["new", "open", "pending_customer", "pending_internal"]
+        )
         query["f"] = "1"
     return format_html('<a href="?{}">{}{}</a>', query.urlencode(), label, arrow)
