@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from cases import views as case_views
 from cases.urls import customer_urlpatterns
+from config.views import healthz
 
 urlpatterns = [
     path("", case_views.home, name="home"),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("customers/", include((customer_urlpatterns, "customers"))),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
