@@ -51,10 +51,10 @@ class CaseFilter(django_filters.FilterSet):
     jurisdiction = django_filters.MultipleChoiceFilter(field_name="customer__jurisdiction", choices=JURISDICTIONS)
     tier = django_filters.MultipleChoiceFilter(field_name="customer__tier", choices=Tier.choices)
     received = django_filters.DateFromToRangeFilter(
-        field_name="received_at", widget=django_filters.widgets.RangeWidget(attrs={"type": "date"})
+        field_name="received_at", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
     created = django_filters.DateFromToRangeFilter(
-        field_name="created_at", widget=django_filters.widgets.RangeWidget(attrs={"type": "date"})
+        field_name="created_at", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
     sort = django_filters.ChoiceFilter(
         choices=[(key, key) for key in SORTS], method="filter_sort", empty_label=None, label="Sort"
