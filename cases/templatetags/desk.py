@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 
 from cases import masking
+from cases.choices import Status
 
 register = template.Library()
 
@@ -20,6 +21,14 @@ def masked_tail(value: str) -> str:
 @register.filter
 def birth_year(value) -> str:
     return masking.mask_date_of_birth(value)
+
+
+@register.filter
+def status_label(value: str) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
 
 
 @register.simple_tag(takes_context=True)
