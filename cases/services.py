@@ -290,10 +290,14 @@ def _lock_many(case_ids: Iterable[int]) -> list[Case]:
 
 @transaction.atomic
 def case_bulk_assign(*, actor: User, case_ids: Iterable[int], assignee: User | None) -> int:
-    """Assign many cases at once; all or nothing. Returns how many changed."""
+    """Assign many cases at once; all or nothing, and the error names the case. Returns how many changed."""
     changed = 0
     for case in _lock_many(case_ids):
-        updated = case_assign(actor=actor, case=case, assignee=assignee, expected_version=None)
+        try:
+            updated = case_assign(actor=actor, case=case, assignee=assignee, expected_version=None)
+        except CaseError as exc:
+            # Raising rolls the whole batch back: say so, and say which of the selected cases refused.
+            raise CaseError(f"Nothing was changed. {case.reference}: {exc.message}") from exc
         changed += int(updated.version != case.version)
     return changed
 
@@ -342,7 +346,10 @@ def case_close_expired_resolved(*, now: datetime | None = None, limit: int = 500
                 continue
             before = _snapshot(case)
             try:
-                _apply_status(case, actor=None, to_status=Status.CLOSED, now=now, reason="Reopen window ended.")
+                # Its own savepoint: a refusal by a hook after the status event was written
+                # must not leave that event behind.
+                with transaction.atomic():
+                    _apply_status(case, actor=None, to_status=Status.CLOSED, now=now, reason="Reopen window ended.")
             except CaseError:
                 continue
             case.updated_at = now

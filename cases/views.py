@@ -50,8 +50,9 @@ def _require_reader(user) -> None:
 
 def _queue_data(request):
     data = request.GET.copy()
-    # A queue opened without the filter form submitted shows the open work, newest first.
-    if "f" not in data:
+    # A queue opened without the filter form submitted shows the open work, newest first,
+    # unless the link itself names the statuses (e.g. ?status=resolved).
+    if "f" not in data and "status" not in data:
         data.setlist("status", list(OPEN_STATUSES))
     return data
 
