@@ -21,6 +21,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         ensure_categories()
 
 
+@pytest.fixture(scope="module")
+def categories_back_after_flush(django_db_blocker):
+    """For modules with ``transaction=True`` tests: their closing TRUNCATE takes the migrated
+    categories with it; module teardown runs after that flush and puts them back."""
+    yield
+    with django_db_blocker.unblock():
+        ensure_categories()
+
+
 @pytest.fixture(autouse=True)
 def _product_settings(settings):
     # The window is configurable by environment; tests pin it so their dates mean something.

@@ -13,16 +13,9 @@ from cases.choices import EventKind, Priority, Status
 from cases.errors import CaseError, StaleVersion
 from cases.models import Case, CaseEvent
 from cases.services import case_add_message, case_assign, case_change_status, case_create, case_update_properties
-from tests.factories import CaseFactory, CategoryFactory, CustomerFactory, ensure_categories
+from tests.factories import CaseFactory, CategoryFactory, CustomerFactory
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _categories_back_after_flush(django_db_blocker):
-    # The transaction=True tests below end with a TRUNCATE that takes the migrated
-    # categories with it; module teardown runs after that flush and puts them back.
-    yield
-    with django_db_blocker.unblock():
-        ensure_categories()
+pytestmark = pytest.mark.usefixtures("categories_back_after_flush")
 
 
 @pytest.mark.django_db

@@ -1,0 +1,135 @@
+"""Lists and the case page cost a fixed number of queries however many rows they show.
+
+Each count is written out so that an N+1 (a query per row or per event) fails here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cases.choices import Channel, EventKind, Priority, Status, Tier
+from tests.factories import CaseEventFactory, CaseFactory, CategoryFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+# session, user, the viewer's team ids, COUNT(*) for the pager, the page of cases (customer,
+# category, team and assignee joined in), the filter form's category, team and assignee
+# choices, and the bulk form's assignee choices.
+QUEUE_QUERIES_FOR_A_LEAD = 9
+# The same without the bulk form, which only leads get.
+MY_CASES_QUERIES = 8
+# session, user, team ids, the case (customer, category, team, assignee joined in), the whole
+# timeline with authors, the assign form's choices and the properties form's categories
+# (twice: Django's required <select> reads its first option to decide on `required`).
+CASE_PAGE_QUERIES_FOR_A_LEAD = 8
+# session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases.
+CUSTOMER_PAGE_QUERIES = 6
+
+
+def _varied_cases(team, count: int, assignees: list) -> list:
+    """Cases that differ in everything a row shows, so no lazy lookup can be shared."""
+    categories = itertools.cycle([CategoryFactory(code=code) for code in ("withdrawals", "kyc", "card", "p2p")])
+    owners = itertools.cycle([*assignees, None])
+    tiers, channels, priorities = itertools.cycle(Tier), itertools.cycle(Channel), itertools.cycle(Priority)
+    statuses = itertools.cycle([Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.PENDING_INTERNAL])
+    now = timezone.now()
+    return [
+        CaseFactory(
+            team=team,
+            customer=CustomerFactory(tier=next(tiers)),
+            category=next(categories),
+            assignee=next(owners),
+            channel=next(channels),
+            priority=next(priorities),
+            status=next(statuses),
+            received_at=now - timedelta(minutes=i + 1),
+        )
+        for i in range(count)
+    ]
+
+
+def _row_count(response) -> int:
+    return response.content.decode().count('<td class="ref">')
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_it_renders_the_queue_in_a_fixed_number_of_queries(
+    client_for, django_assert_num_queries, team, lead, agent, second_agent, count
+):
+    _varied_cases(team, count, [agent, second_agent, lead])
+    client = client_for(lead)
+
+    with django_assert_num_queries(QUEUE_QUERIES_FOR_A_LEAD):
+        response = client.get("/cases/")
+
+    assert response.status_code == 200
+    assert _row_count(response) == min(count, 50)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_it_renders_a_filtered_sorted_queue_in_the_same_number_of_queries(
+    client_for, django_assert_num_queries, team, lead, agent, count
+):
+    _varied_cases(team, count, [agent])
+    client = client_for(lead)
+
+    with django_assert_num_queries(QUEUE_QUERIES_FOR_A_LEAD):
+        response = client.get("/cases/?f=1&status=new&status=open&sort=-priority&q=Withdrawal")
+
+    assert response.status_code == 200
+    assert _row_count(response) == min((count + 1) // 2, 50)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_it_renders_my_cases_in_a_fixed_number_of_queries(client_for, django_assert_num_queries, team, agent, count):
+    # Assigned to the agent only, so every case is a row of My cases.
+    _varied_cases(team, count, [agent] * 100)
+    client = client_for(agent)
+
+    with django_assert_num_queries(MY_CASES_QUERIES):
+        response = client.get("/cases/mine/")
+
+    assert response.status_code == 200
+    assert _row_count(response) == min(count, 50)
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_it_renders_the_case_page_in_a_fixed_number_of_queries(
+    client_for, django_assert_num_queries, team, lead, agent, second_agent, count
+):
+    case = CaseFactory(team=team, assignee=agent)
+    authors = itertools.cycle([agent, second_agent, lead, None])
+    kinds = itertools.cycle([EventKind.REPLY, EventKind.NOTE, EventKind.CUSTOMER_MESSAGE])
+    start = case.received_at
+    for i in range(count):
+        CaseEventFactory(case=case, kind=next(kinds), actor=next(authors), created_at=start + timedelta(seconds=i))
+    client = client_for(lead)
+
+    with django_assert_num_queries(CASE_PAGE_QUERIES_FOR_A_LEAD):
+        response = client.get(f"/cases/{case.reference}/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('<li class="event event-') == count
+
+
+@pytest.mark.parametrize("count", [2, 60])
+def test_it_renders_the_customer_page_in_a_fixed_number_of_queries(
+    client_for, django_assert_num_queries, team, agent, second_agent, count
+):
+    customer = CustomerFactory()
+    owners = itertools.cycle([agent, second_agent, None])
+    for i in range(count):
+        CaseFactory(
+            team=team, customer=customer, assignee=next(owners), received_at=timezone.now() - timedelta(hours=i)
+        )
+    client = client_for(agent)
+
+    with django_assert_num_queries(CUSTOMER_PAGE_QUERIES):
+        response = client.get(f"/customers/{customer.account_number}/")
+
+    assert response.status_code == 200
+    assert _row_count(response) == min(count, 50)

@@ -1,0 +1,81 @@
+"""The navigation offers each role what it may use, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from people.choices import Role
+from people.context_processors import navigation
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _nav(html: str) -> list[str]:
+    block = re.search(r'<nav class="nav">(.*?)</nav>', html, re.S)
+    return re.findall(r">([^<]+)</a>", block.group(1)) if block else []
+
+
+@pytest.mark.parametrize(
+    ("role", "items"),
+    [
+        (Role.AGENT, ["My cases", "Team queue"]),
+        (Role.SPECIALIST, ["My cases", "Team queue"]),
+        (Role.LEAD, ["My cases", "Triage queue"]),
+        (Role.COMPLIANCE, ["Team queue"]),
+        (Role.FIU, ["Team queue"]),
+        (Role.AUDITOR, ["Team queue"]),
+        (Role.ADMIN, ["Administration"]),
+    ],
+)
+def test_it_offers_each_role_only_its_own_pages(client_for, team, role, items):
+    user = UserFactory(role=role, teams=[team])
+
+    # The 403 page has the navigation too, so every role can be shown the same page.
+    html = client_for(user).get("/cases/", follow=True).content.decode()
+
+    assert _nav(html) == items
+
+
+def test_it_links_an_agent_to_their_cases_and_their_queue_but_not_the_admin(client_for, agent):
+    html = client_for(agent).get("/cases/mine/").content.decode()
+
+    assert '<a href="/cases/mine/" aria-current="page">My cases</a>' in html
+    assert '<a href="/cases/" >Team queue</a>' in html
+    assert "/admin/" not in html
+    assert "Ana Reyes · Agent · UTC" in html
+
+
+def test_it_links_an_admin_to_the_admin_site_only(client_for, admin_user):
+    html = client_for(admin_user).get("/cases/").content.decode()
+
+    assert _nav(html) == ["Administration"]
+    assert '<a href="/admin/"' in html
+    assert "/cases/mine/" not in html
+
+
+def test_it_offers_an_anonymous_visitor_no_navigation(client):
+    html = client.get("/login/").content.decode()
+
+    assert _nav(html) == []
+    assert navigation(_anonymous_request()) == {"nav_items": []}
+
+
+def _anonymous_request():
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    return request
+
+
+def test_it_tells_templates_the_viewers_role(lead):
+    request = RequestFactory().get("/")
+    request.user = lead
+
+    context = navigation(request)
+
+    assert context["nav_role"] == Role.LEAD
+    assert context["nav_items"] == [("My cases", "cases:mine"), ("Triage queue", "cases:queue")]
