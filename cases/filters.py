@@ -41,15 +41,24 @@ def _assignees(request):
 
 
 class CaseFilter(django_filters.FilterSet):
+    # distinct=False throughout: no filter crosses a to-many relation, and SELECT DISTINCT would
+    # make PostgreSQL read and sort every open case before LIMIT instead of walking the partial
+    # queue index and stopping after one page.
     q = django_filters.CharFilter(method="filter_text", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, widget=forms.CheckboxSelectMultiple)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    category = django_filters.ModelMultipleChoiceFilter(queryset=Category.objects.filter(is_active=True))
-    team = django_filters.ModelMultipleChoiceFilter(queryset=_teams)
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
+    category = django_filters.ModelMultipleChoiceFilter(
+        queryset=Category.objects.filter(is_active=True), distinct=False
+    )
+    team = django_filters.ModelMultipleChoiceFilter(queryset=_teams, distinct=False)
     assignee = django_filters.ModelChoiceFilter(queryset=_assignees, null_label="Unassigned", empty_label="Anyone")
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    jurisdiction = django_filters.MultipleChoiceFilter(field_name="customer__jurisdiction", choices=JURISDICTIONS)
-    tier = django_filters.MultipleChoiceFilter(field_name="customer__tier", choices=Tier.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
+    jurisdiction = django_filters.MultipleChoiceFilter(
+        field_name="customer__jurisdiction", choices=JURISDICTIONS, distinct=False
+    )
+    tier = django_filters.MultipleChoiceFilter(field_name="customer__tier", choices=Tier.choices, distinct=False)
     received = django_filters.DateFromToRangeFilter(
         field_name="received_at", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )

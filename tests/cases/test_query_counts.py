@@ -9,6 +9,8 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.choices import Channel, EventKind, Priority, Status, Tier
@@ -133,3 +135,30 @@ def test_it_renders_the_customer_page_in_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert _row_count(response) == min(count, 50)
+
+
+def test_it_reads_a_queue_page_without_deduplicating_every_open_case(client_for, team, lead, agent):
+    # DISTINCT makes PostgreSQL gather and sort all of a team's open cases before LIMIT 50;
+    # without it the partial queue index is walked in order and reading stops after a page.
+    case = _varied_cases(team, 5, [agent])[0]
+    filters = (
+        f"priority={case.priority}&priority=urgent&channel={case.channel}&channel=chat&category={case.category_id}"
+        f"&team={team.pk}&jurisdiction={case.customer.jurisdiction}&tier={case.customer.tier}&tier=vip"
+    )
+    client = client_for(lead)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/cases/?{filters}")
+    assert response.status_code == 200
+    assert case.reference in response.content.decode()
+    [page_sql] = [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "cases_case"' in q["sql"] and "LIMIT" in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + page_sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Unique" not in plan
+    assert "Aggregate" not in plan
