@@ -186,12 +186,18 @@ def _after_write(request, case, message: str) -> HttpResponse:
     return redirect("cases:detail", reference=case.reference)
 
 
+def _form_kwargs(form_key: str, case) -> dict:
+    return {"case": case} if form_key in ("status", "assign") else {}
+
+
 def _domain_error(request, reference: str, form_key: str, form, exc: CaseError) -> HttpResponse:
     """Re-render the case with the fresh state, the user's input and the reason it was refused."""
     fresh = case_get_for_page(user=request.user, reference=reference)
     if isinstance(exc, StaleVersion):
-        # Keep what they typed but offer the fresh version so a deliberate retry can succeed.
-        return _render_case(request, fresh, status=409, conflict=exc.message)
+        # Keep what they typed on a form bound to the fresh version, so a deliberate retry
+        # after reading the new state is one click (a choice no longer allowed drops out).
+        retry = type(form)(initial={**form.cleaned_data, "version": fresh.version}, **_form_kwargs(form_key, fresh))
+        return _render_case(request, fresh, status=409, conflict=exc.message, forms={form_key: retry})
     form.add_error(None, exc.message)
     return _render_case(request, fresh, status=exc.status_code, forms={form_key: form})
 

@@ -134,7 +134,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -142,12 +142,17 @@ else:
         "data_folder_out": str(broker_dir / "queue"),
         "processed_folder": str(broker_dir / "processed"),
         "store_processed": False,
+        # Exchange tables (used by `celery inspect` / remote control) live beside the queue,
+        # not in whatever directory each process happened to start in.
+        "control_folder": str(broker_dir / "control"),
     }
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True  # tasks are idempotent, so a redelivery after a crash is safe
+# Tasks are idempotent, so a redelivery after a crash is safe (on Redis; the embedded
+# filesystem broker has no redelivery, which is acceptable for a single-machine quickstart).
+CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "default"
