@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,10 +27,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 @pytest.mark.parametrize(
     ("zone", "shown"),
     [
-        ("Asia/Manila", "Sun 1 Mar 2026, 10:00 PST"),
-        ("America/Los_Angeles", "Sat 28 Feb 2026, 18:00 PST"),
-        ("Australia/Sydney", "Sun 1 Mar 2026, 13:00 AEDT"),
-        ("UTC", "Sun 1 Mar 2026, 02:00 UTC"),
+        ("Asia/Manila", "Sun 1 Mar 2026, 10:00"),
+        ("America/Los_Angeles", "Sat 28 Feb 2026, 18:00"),
+        ("Australia/Sydney", "Sun 1 Mar 2026, 13:00"),
+        ("UTC", "Sun 1 Mar 2026, 02:00"),
     ],
 )
 def test_it_shows_the_receipt_time_in_the_viewers_time_zone(client_for, team, zone, shown):
@@ -38,8 +39,8 @@ def test_it_shows_the_receipt_time_in_the_viewers_time_zone(client_for, team, zo
 
     html = client_for(viewer).get(f"/cases/{case.reference}/").content.decode()
 
-    assert "Received <time datetime=" in html
-    assert f">{shown}</time>" in html
+    assert re.search(r'Received <time datetime="[^"]+">([^<]+)</time>', html).group(1) == shown
+    assert f"times in {zone}" in html
 
 
 def test_it_shows_timeline_and_queue_times_in_the_viewers_time_zone(client_for, team):
@@ -59,7 +60,7 @@ def test_it_falls_back_to_utc_for_a_zone_it_does_not_know(client_for, team):
     response = client_for(viewer).get(f"/cases/{case.reference}/")
 
     assert response.status_code == 200
-    assert ">Sun 1 Mar 2026, 02:00 UTC</time>" in response.content.decode()
+    assert ">Sun 1 Mar 2026, 02:00</time>" in response.content.decode()
 
 
 def test_it_never_moves_the_receipt_time_whatever_happens_to_the_case(
@@ -101,7 +102,7 @@ def test_it_never_moves_the_receipt_time_whatever_happens_to_the_case(
     assert case.created_at == RECEIVED + timedelta(minutes=3)
 
     html = client_for(agent).get(f"/cases/{case.reference}/").content.decode()
-    assert ">Sun 1 Mar 2026, 02:00 UTC</time>" in html
+    assert ">Sun 1 Mar 2026, 02:00</time>" in html
 
 
 def test_it_keeps_the_receipt_time_through_the_pages_actions(client_for, team, agent, lead):
