@@ -30,16 +30,15 @@ def categories_back_after_flush(django_db_blocker):
         ensure_categories()
 
 
-@pytest.fixture(autouse=True)
-def _product_settings(settings):
-    # The window is configurable by environment; tests pin it so their dates mean something.
+@pytest.fixture
+def case_rules(settings, monkeypatch):
+    """The cases app on its own: product settings pinned, no hooks from higher apps.
+
+    The reopen window is configurable by environment; pinning it gives test dates a meaning.
+    Escalations and compliance may register close checks; case tests install their own.
+    """
     settings.CASE_REOPEN_WINDOW = timedelta(days=7)
     settings.CASE_QUEUE_PAGE_SIZE = 50
-
-
-@pytest.fixture(autouse=True)
-def _empty_registry(monkeypatch):
-    # Higher apps may register hooks; case tests decide for themselves which checks exist.
     monkeypatch.setattr(registry, "close_checks", [])
     monkeypatch.setattr(registry, "after_status_change", [])
 
