@@ -20,8 +20,10 @@ SORTS = {
     "-received": ("-received_at", "-id"),
     "updated": ("updated_at", "id"),
     "-updated": ("-updated_at", "-id"),
-    "priority": ("priority_rank", "-received_at"),
-    "-priority": ("-priority_rank", "-received_at"),
+    # Higher priority ranks lower (urgent is 0), so descending priority, the first click on the
+    # column, puts urgent cases on top.
+    "priority": ("-priority_rank", "-received_at"),
+    "-priority": ("priority_rank", "-received_at"),
     "reference": ("reference",),
     "-reference": ("-reference",),
     "status": ("status", "-received_at"),

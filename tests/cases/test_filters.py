@@ -243,8 +243,8 @@ def sortable(team):
         ("-received", ["c4", "c2", "c3", "c1"]),
         ("updated", ["c2", "c4", "c3", "c1"]),
         ("-updated", ["c1", "c3", "c4", "c2"]),
-        ("priority", ["c2", "c3", "c4", "c1"]),
-        ("-priority", ["c1", "c4", "c3", "c2"]),
+        ("-priority", ["c2", "c3", "c4", "c1"]),
+        ("priority", ["c1", "c4", "c3", "c2"]),
         ("reference", ["c3", "c4", "c1", "c2"]),
         ("-reference", ["c2", "c1", "c4", "c3"]),
         ("status", ["c2", "c1", "c3", "c4"]),
@@ -265,6 +265,15 @@ def test_it_offers_to_reverse_the_current_sort_keeping_the_filters(lead_client, 
     [reference_header] = re.findall(r'<a href="\?([^"]*)">Reference ▲</a>', html)
     assert "sort=-reference" in reference_header
     assert "priority=high" in reference_header
+
+
+def test_its_priority_header_puts_urgent_cases_first_on_the_first_click(lead_client, sortable):
+    html = lead_client.get("/cases/").content.decode()
+    [priority_header] = re.findall(r'<a href="\?([^"]*)">Priority</a>', html)
+
+    response = lead_client.get(f"/cases/?{priority_header.replace('&amp;', '&')}")
+
+    assert rows(response) == [sortable[name].reference for name in ["c2", "c3", "c4", "c1"]]
 
 
 def test_it_refuses_an_unknown_sort_with_a_message_and_no_rows(lead_client, sortable):

@@ -147,11 +147,16 @@ def test_lead_triages_filters_sorts_bulk_assigns_and_reassigns(desk, open_sessio
     assert s.same_document(), "filtering reloaded the page instead of swapping the table"
     s.shot("07-lead-filtered-status-priority")
 
-    # Sorting keeps the filters; the second click on a header reverses it: urgent first.
-    page.locator("#queue-table thead").get_by_role("link", name="Priority").click()
+    # Sorting keeps the filters; the first click on Priority puts urgent first, the second reverses.
+    priority_header = page.locator("#queue-table thead").get_by_role("link", name="Priority")
+    priority_header.click()
     expect(page.locator("#queue-table thead")).to_contain_text("Priority ▼")
-    page.locator("#queue-table thead").get_by_role("link", name="Priority").click()
+    expect(page.locator("#queue-table tbody td.ref")).to_have_text([ref[k] for k in ("card", "withdrawal", "staking")])
+    priority_header.click()
     expect(page.locator("#queue-table thead")).to_contain_text("Priority ▲")
+    expect(page.locator("#queue-table tbody td.ref")).to_have_text([ref[k] for k in ("withdrawal", "staking", "card")])
+    priority_header.click()
+    expect(page.locator("#queue-table thead")).to_contain_text("Priority ▼")
     expect(page.locator("#queue-table tbody td.ref")).to_have_text([ref[k] for k in ("card", "withdrawal", "staking")])
     expect(page.get_by_role("checkbox", name="Pending customer")).not_to_be_checked()
     s.shot("08-lead-sorted-by-priority")
