@@ -1,0 +1,206 @@
+"""Time the pages people wait on: ``python bench/run.py [--cases N] [--quick]`` from the repo root.
+
+Runs against PostgreSQL, one database per size (``escdesk_bench_<N>``) so a seeded database is
+reused across runs: the server and credentials come from ``DATABASE_URL`` (default the local
+server), the database name from the size. ``BENCH_DATABASE_URL`` names a database outright.
+A missing database is created, migrated and seeded once with ``seed_demo --seed 42``.
+
+Pages are requested through Django's test client with a forced login, so a figure is server
+time (middleware, session, queries, template) without the network. Each page gets warm-up
+requests first; query counts come from one extra request under CaptureQueriesContext, so
+query logging does not slow the timed ones. Output: one ``name value unit`` line per figure,
+then the same as a Markdown table with the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/escdesk"
+BENCH_SEED = 42
+QUICK_CASES = 2_000
+# What "fast enough" means for each page (ms, queries); see DESIGN.md, performance facts.
+TARGET_MEDIAN_MS = 40
+TARGET_QUEUE_QUERIES = 12
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+
+    def line(self) -> str:
+        value = f"{self.value:.1f}" if self.unit == "ms" else f"{self.value:g}"
+        return f"{self.name} {value} {self.unit}"
+
+
+def bench_database_url(cases: int) -> str:
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    if explicit:
+        return explicit
+    parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL (or BENCH_DATABASE_URL) to a postgres:// URL.")
+    return urlunsplit(parts._replace(path=f"/escdesk_bench_{cases}"))
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database if it does not exist; True if it was created."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    config = dj_database_url.parse(url)
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+            if cursor.fetchone():
+                return False
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            return True
+    finally:
+        connection.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure(client, name: str, path: str, params: dict, *, requests: int, warmup: int, rows: bool = False):
+    """Time one page; returns its figures and the last response."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        response = client.get(path, params)
+        if response.status_code != 200:
+            sys.exit(f"{name}: GET {path} {params} answered {response.status_code}, not 200.")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params)
+    # Read now: the next request's request_started signal empties the query log.
+    queries = len(captured.captured_queries)
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path, params)
+        timings.append((time.perf_counter() - started) * 1000)
+    figures = [
+        Figure(f"{name}_median_ms", statistics.median(timings), "ms", f"≤ {TARGET_MEDIAN_MS}"),
+        Figure(f"{name}_p90_ms", percentile(timings, 0.9), "ms"),
+        Figure(f"{name}_queries", queries, "queries"),
+    ]
+    if rows:
+        figures.append(Figure(f"{name}_rows", len(re.findall(rb'<td class="ref">', response.content)), "rows"))
+    return figures, response
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, help="database size (default 100,000; 2,000 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="small database and 10 requests: keeps CI honest")
+    parser.add_argument("--requests", type=int, help="timed requests per page (default 30; 10 with --quick)")
+    args = parser.parse_args()
+    cases = args.cases or (QUICK_CASES if args.quick else 100_000)
+    requests = args.requests or (10 if args.quick else 30)
+    warmup = 2 if args.quick else 5
+
+    url = bench_database_url(cases)
+    ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from cases.choices import OPEN_STATUSES
+    from cases.models import Case, CaseEvent, Category
+    from people.models import User
+
+    call_command("migrate", verbosity=0)
+    figures: list[Figure] = []
+    if not Case.objects.exists():
+        started = time.monotonic()
+        call_command("seed_demo", cases=cases, seed=BENCH_SEED, stdout=io.StringIO())
+        figures.append(Figure("seed_seconds", round(time.monotonic() - started, 1), "s"))
+
+    lead = User.objects.get(username="lead.us")
+    agent = User.objects.get(username="agent.manila")
+    bench_case = Case.objects.filter(subject__startswith="[bench] ").order_by("id").first()
+    if bench_case is None:
+        sys.exit("No '[bench] ' case in this database: seed it with manage.py seed_demo.")
+    if not Case.objects.visible_to(lead).filter(pk=bench_case.pk).exists():
+        sys.exit(f"{bench_case.reference} is not in a team of lead.us; the benchmark needs it visible.")
+    visible = Case.objects.visible_to(lead)
+    small_case = visible.filter(status="closed").order_by("-received_at").first()
+    newest_open = visible.filter(status__in=OPEN_STATUSES).select_related("customer").order_by("-received_at").first()
+    surname = newest_open.customer.full_name.split()[-1] if newest_open else "Smith"
+    category = Category.objects.get(code="withdrawals")
+
+    figures += [
+        Figure("cases_total", Case.objects.count(), "cases"),
+        Figure("queue_open_rows", visible.filter(status__in=OPEN_STATUSES).count(), "rows"),
+        Figure("bench_case_events", CaseEvent.objects.filter(case=bench_case).count(), "events"),
+    ]
+    client = Client()
+    client.force_login(lead)
+    timing = {"requests": requests, "warmup": warmup}
+    page, _ = measure(client, "queue_page", "/cases/", {}, rows=True, **timing)
+    figures += page
+    page, _ = measure(client, "case_page", f"/cases/{bench_case.reference}/", {}, **timing)
+    figures += page
+    small, _ = measure(client, "case_page_short", f"/cases/{small_case.reference}/", {}, **timing)
+    figures.append(next(f for f in small if f.name.endswith("_queries")))
+    figures += measure(client, "queue_search", "/cases/", {"q": surname}, rows=True, **timing)[0]
+    # The same search over every status: what someone looking up a customer's history waits for.
+    all_statuses = {"f": "1", "q": surname}
+    figures += measure(client, "queue_search_all_statuses", "/cases/", all_statuses, rows=True, **timing)[0]
+    figures += measure(client, "queue_category", "/cases/", {"category": category.pk}, rows=True, **timing)[0]
+    client.force_login(agent)
+    figures += measure(client, "my_cases", "/cases/mine/", {}, rows=True, **timing)[0]
+
+    targets = {
+        "queue_page_queries": f"≤ {TARGET_QUEUE_QUERIES}",
+        "case_page_queries": "same as a short case",
+    }
+    for figure in figures:
+        figure.target = targets.get(figure.name, figure.target)
+    for figure in figures:
+        print(figure.line())
+    print()
+    print(f"Escalation Desk benchmark: {cases:,} cases, {requests} timed requests per page, PostgreSQL.")
+    print()
+    print("| figure | value | unit | target |")
+    print("|---|---:|---|---|")
+    for figure in figures:
+        name, value, unit = figure.line().split(" ", 2)
+        print(f"| {name} | {value} | {unit} | {figure.target} |")
+
+
+if __name__ == "__main__":
+    main()
