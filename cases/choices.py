@@ -67,6 +67,8 @@ class EventKind(models.TextChoices):
     ASSIGNMENT = "assignment", "Assignment"
     FIELDS = "fields", "Properties changed"
     CREATED = "created", "Case created"
+    # Service-SLA facts: a warning, a breach, a pause or resume, no policy matching the case.
+    SLA = "sla", "SLA"
 
 
 # Jurisdictions: ISO 3166-2 codes for US states (+ DC) and Australian states/territories.
@@ -77,3 +79,22 @@ US_STATES = [
 AU_STATES = ["NSW", "VIC", "QLD", "WA", "SA", "TAS", "ACT", "NT"]
 JURISDICTIONS = [(f"US-{s}", f"US – {s}") for s in US_STATES] + [(f"AU-{s}", f"AU – {s}") for s in AU_STATES]
 JURISDICTION_CODES = frozenset(code for code, _ in JURISDICTIONS)
+
+
+class SlaMetric(models.TextChoices):
+    """What a service-SLA timer measures; each case runs at most one timer of each at a time."""
+
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_RESPONSE = "next_response", "Next response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class SlaState(models.TextChoices):
+    """How a timer looks to the people working the case (the colour on the queue)."""
+
+    OK = "ok", "On track"
+    WARNING = "warning", "Warning"
+    BREACHED = "breached", "Breached"
+    PAUSED = "paused", "Paused"
+    MET = "met", "Met"
+    STOPPED = "stopped", "Stopped"

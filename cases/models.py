@@ -10,10 +10,12 @@ from cases.choices import (
     Channel,
     EventKind,
     Priority,
+    SlaMetric,
+    SlaState,
     Status,
     Tier,
 )
-from people.models import Team
+from people.models import BusinessCalendar, BusinessCalendarVersion, Team
 
 
 class Category(models.Model):
@@ -114,6 +116,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+    # The earliest due time of the case's running, unpaused SLA timers (breached ones included),
+    # kept by cases.sla in the same transaction as the timers: the queue's "breaching soonest".
+    sla_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -155,6 +160,13 @@ class Case(models.Model):
             models.Index(F("team"), F("received_at").desc(), name="cases_case_team_received_idx"),
             # Customer page: all of a customer's cases, newest first.
             models.Index(F("customer"), F("received_at").desc(), name="cases_case_customer_idx"),
+            # "Breaching soonest": a team's open cases by their next SLA due time.
+            models.Index(
+                F("team"),
+                F("sla_due_at").asc(nulls_last=True),
+                name="cases_case_team_sla_due_idx",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # Reopen-window sweep: resolved cases by resolution time (few rows).
             models.Index(
                 fields=["resolved_at"], name="cases_case_resolved_sweep_idx", condition=Q(status=Status.RESOLVED)
@@ -209,3 +221,215 @@ class CaseReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
+
+
+# --- Service SLA ------------------------------------------------------------------------------
+
+
+class SlaPolicy(models.Model):
+    """A named promise, e.g. "Urgent, any channel": the first active policy matching a case applies.
+
+    The policy row holds only identity and order; what it promises lives in its versions, so a
+    timer that started under version 3 keeps version 3's targets after someone edits the policy.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    # Lower first: the first matching policy in this order applies to a new case.
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    current_version = models.ForeignKey(
+        "SlaPolicyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicyVersion(models.Model):
+    """What a policy matched and promised from one edit to the next; never changed once written.
+
+    ``conditions`` maps a case attribute to the values it must have; a missing or empty list
+    means "any": ``{"priority": ["urgent"], "channel": ["chat", "phone"], "category": [codes],
+    "tier": [...], "jurisdiction": [...], "team": [slugs]}``. Targets are business minutes of
+    ``calendar`` (its version at the time a timer starts), or elapsed minutes when ``calendar``
+    is empty. A null target means the policy does not measure that metric.
+    """
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    conditions = models.JSONField(default=dict, blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="sla_policy_versions"
+    )
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Warn when this share of the target has passed (e.g. 80), or this many minutes before the
+    # due time, whichever comes first; both empty means no warning.
+    warn_percent = models.PositiveSmallIntegerField(null=True, blank=True, default=80)
+    warn_minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    # What a breach does besides notifying and recording it on the timeline.
+    breach_raise_priority = models.BooleanField(default=False)
+    breach_escalate = models.BooleanField(default=False)
+    change_note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="cases_sla_version_unique"),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__isnull=True) | Q(first_response_minutes__gt=0),
+                name="cases_sla_first_response_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_response_minutes__isnull=True) | Q(next_response_minutes__gt=0),
+                name="cases_sla_next_response_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution_minutes__isnull=True) | Q(resolution_minutes__gt=0),
+                name="cases_sla_resolution_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(warn_percent__isnull=True) | Q(warn_percent__gt=0, warn_percent__lt=100),
+                name="cases_sla_warn_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} v{self.number}"
+
+    def target_minutes(self, metric: str) -> int | None:
+        return getattr(self, f"{metric}_minutes")
+
+
+class SlaTimerQuerySet(models.QuerySet):
+    def running(self) -> SlaTimerQuerySet:
+        return self.filter(met_at__isnull=True, stopped_at__isnull=True)
+
+
+class SlaTimer(models.Model):
+    """One promise being timed on one case: first response, next response or resolution.
+
+    ``due_at`` already includes every finished pause (pushed out by the business time spent
+    paused); while ``paused_at`` is set the timer is stopped and the sweep ignores it. The
+    policy version and calendar version are pinned so the result can be recomputed later.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_timers")
+    metric = models.CharField(max_length=20, choices=SlaMetric.choices)
+    policy_version = models.ForeignKey(SlaPolicyVersion, on_delete=models.PROTECT, related_name="timers")
+    # Null: the target counts elapsed minutes, around the clock.
+    calendar_version = models.ForeignKey(
+        BusinessCalendarVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # Business minutes of every finished pause (the stop-the-clock figure).
+    paused_minutes = models.PositiveIntegerField(default=0)
+    met_at = models.DateTimeField(null=True, blank=True)
+    # Stopped without being met or breached, e.g. a next-response timer when the case closes.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SlaTimerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "started_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(metric__in=SlaMetric.values), name="cases_sla_timer_metric_valid"),
+            models.CheckConstraint(condition=Q(due_at__gte=F("started_at")), name="cases_sla_timer_due_after_start"),
+            models.CheckConstraint(condition=Q(target_minutes__gt=0), name="cases_sla_timer_target_positive"),
+            # At most one running timer per metric per case.
+            models.UniqueConstraint(
+                fields=["case", "metric"],
+                condition=Q(met_at__isnull=True, stopped_at__isnull=True),
+                name="cases_sla_timer_one_running",
+            ),
+        ]
+        indexes = [
+            # The sweep's warning pass: running, unpaused, not yet warned, by warning time.
+            models.Index(
+                fields=["warn_at"],
+                name="cases_sla_warn_sweep_idx",
+                condition=Q(
+                    warned_at__isnull=True,
+                    breached_at__isnull=True,
+                    met_at__isnull=True,
+                    stopped_at__isnull=True,
+                    paused_at__isnull=True,
+                    warn_at__isnull=False,
+                ),
+            ),
+            # The sweep's breach pass: running, unpaused, not yet breached, by due time.
+            models.Index(
+                fields=["due_at"],
+                name="cases_sla_breach_sweep_idx",
+                condition=Q(
+                    breached_at__isnull=True, met_at__isnull=True, stopped_at__isnull=True, paused_at__isnull=True
+                ),
+            ),
+            # A case's running timers (case page, queue rows, service hooks).
+            models.Index(
+                fields=["case"],
+                name="cases_sla_running_idx",
+                condition=Q(met_at__isnull=True, stopped_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.metric} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    def state(self, now) -> str:
+        if self.met_at is not None:
+            return SlaState.BREACHED if self.breached_at or self.met_at > self.due_at else SlaState.MET
+        if self.stopped_at is not None:
+            return SlaState.STOPPED
+        if self.paused_at is not None:
+            return SlaState.PAUSED
+        if self.breached_at is not None or now >= self.due_at:
+            return SlaState.BREACHED
+        if self.warned_at is not None or (self.warn_at is not None and now >= self.warn_at):
+            return SlaState.WARNING
+        return SlaState.OK
+
+
+class SlaPause(models.Model):
+    """A stretch during which a timer stood still, and why (the stop-the-clock record)."""
+
+    timer = models.ForeignKey(SlaTimer, on_delete=models.PROTECT, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200)
+    # Business minutes of the timer's calendar inside [started_at, ended_at), set when it ends.
+    business_minutes = models.PositiveIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["timer", "started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="cases_sla_pause_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["timer"], condition=Q(ended_at__isnull=True), name="cases_sla_pause_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timer_id} paused {self.started_at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from people.choices import Role, TeamKind, Weekday
 
@@ -45,9 +45,41 @@ class BusinessCalendar(models.Model):
     holiday_country = models.CharField(max_length=2, blank=True)
     holiday_subdivision = models.CharField(max_length=8, blank=True)
     weekly_hours = models.JSONField(default=dict)
+    # One-off closures (office move, outage): [{"start": ISO 8601, "end": ISO 8601, "reason": str}].
+    closures = models.JSONField(default=list, blank=True)
+    # The number of the latest BusinessCalendarVersion; every edit writes a new one.
+    version = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.name
+
+
+class BusinessCalendarVersion(models.Model):
+    """A calendar exactly as it was from one edit to the next; never changed once written.
+
+    SLA timers pin the version they started on, so editing opening hours or adding a closure
+    moves no deadline already promised, and an auditor can recompute any timer as it ran.
+    """
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    holiday_country = models.CharField(max_length=2, blank=True)
+    holiday_subdivision = models.CharField(max_length=8, blank=True)
+    weekly_hours = models.JSONField(default=dict)
+    closures = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["calendar", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "number"], name="people_calendar_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="people_calendar_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calendar_id} v{self.number}"
 
 
 class Team(models.Model):
@@ -105,3 +137,38 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+
+
+class Notification(models.Model):
+    """Something a person should look at: an SLA warning or breach, an escalation, a sign-off.
+
+    In-app first (the bell and its unread count); ``emailed_at`` is set by the task that sends
+    the e-mail copy, which claims the row first so a retried task never sends twice.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    # Where the notification leads, e.g. the case page; relative to the site.
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The bell: a person's unread notifications, newest first.
+            models.Index(
+                F("recipient"),
+                F("created_at").desc(),
+                name="people_notif_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
+            # The notification list: everything of a person, newest first.
+            models.Index(F("recipient"), F("created_at").desc(), name="people_notif_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.title}"
