@@ -160,10 +160,12 @@ class Case(models.Model):
             models.Index(F("team"), F("received_at").desc(), name="cases_case_team_received_idx"),
             # Customer page: all of a customer's cases, newest first.
             models.Index(F("customer"), F("received_at").desc(), name="cases_case_customer_idx"),
-            # "Breaching soonest": a team's open cases by their next SLA due time.
+            # "Breaching soonest": a team's open cases by their next SLA due time (ascending
+            # puts cases with no running timer last on PostgreSQL without saying NULLS LAST,
+            # which SQLite cannot index).
             models.Index(
                 F("team"),
-                F("sla_due_at").asc(nulls_last=True),
+                F("sla_due_at"),
                 name="cases_case_team_sla_due_idx",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
