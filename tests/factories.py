@@ -9,22 +9,42 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from cases.choices import Channel, EventKind, Priority, Status, Tier
-from cases.models import Case, CaseEvent, Category, Customer
+from cases.choices import Channel, EventKind, Priority, SlaMetric, Status, Tier
+from cases.models import Case, CaseEvent, Category, Customer, SlaPolicy, SlaPolicyVersion, SlaTimer
 from people.choices import Role, TeamKind
-from people.models import BusinessCalendar, Membership, Team, User
+from people.models import BusinessCalendar, BusinessCalendarVersion, Membership, Notification, Team, User
 
 WEEKDAY_HOURS = {str(day): [["09:00", "17:00"]] for day in range(5)}
 
 
 class BusinessCalendarFactory(DjangoModelFactory):
+    """A calendar as ``calendar_save`` leaves it: version 1 written, so timers can pin it."""
+
     class Meta:
         model = BusinessCalendar
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Calendar {n}")
     time_zone = "Asia/Manila"
     holiday_country = "PH"
+    holiday_subdivision = ""
     weekly_hours = factory.LazyFunction(lambda: dict(WEEKDAY_HOURS))
+    closures = factory.LazyFunction(list)
+    version = 1
+
+    @factory.post_generation
+    def pinned_version(self, create, extracted, **kwargs):
+        if create and self.version:
+            BusinessCalendarVersion.objects.create(
+                calendar=self,
+                number=self.version,
+                time_zone=self.time_zone,
+                holiday_country=self.holiday_country,
+                holiday_subdivision=self.holiday_subdivision,
+                weekly_hours=self.weekly_hours,
+                closures=self.closures,
+                created_at=timezone.now(),
+            )
 
 
 class TeamFactory(DjangoModelFactory):
@@ -129,6 +149,83 @@ class CaseEventFactory(DjangoModelFactory):
     actor = None
     body = factory.Sequence(lambda n: f"Event body {n}")
     data = factory.LazyFunction(dict)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class SlaPolicyFactory(DjangoModelFactory):
+    """An active policy with its first version current; ``version__<field>=...`` sets the
+    version's targets (``version__resolution_minutes=None``), ``version=False`` writes none."""
+
+    class Meta:
+        model = SlaPolicy
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    position = factory.Sequence(lambda n: n)
+    is_active = True
+    created_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def version(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            SlaPolicyVersionFactory(policy=self, **kwargs)
+
+
+class SlaPolicyVersionFactory(DjangoModelFactory):
+    """The next version of ``policy``, made current (pass ``make_current=False`` to keep the old one).
+
+    Targets are business minutes of a Manila weekday 09:00-17:00 calendar unless ``calendar=None``.
+    """
+
+    class Meta:
+        model = SlaPolicyVersion
+        skip_postgeneration_save = True
+
+    policy = factory.SubFactory(SlaPolicyFactory, version=False)
+    number = factory.LazyAttribute(
+        lambda o: (o.policy.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    )
+    conditions = factory.LazyFunction(dict)
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    first_response_minutes = 60
+    next_response_minutes = 240
+    resolution_minutes = 1440
+    warn_percent = 80
+    warn_minutes_before = None
+    breach_raise_priority = False
+    breach_escalate = False
+    created_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def make_current(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            SlaPolicy.objects.filter(pk=self.policy_id).update(current_version=self)
+            self.policy.current_version = self
+
+
+class SlaTimerFactory(DjangoModelFactory):
+    """A running timer counting elapsed minutes (no calendar) from ``started_at``."""
+
+    class Meta:
+        model = SlaTimer
+
+    case = factory.SubFactory(CaseFactory)
+    metric = SlaMetric.FIRST_RESPONSE
+    policy_version = factory.SubFactory(SlaPolicyVersionFactory, calendar=None)
+    calendar_version = None
+    target_minutes = 60
+    started_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=o.target_minutes))
+    warn_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=o.target_minutes * 8 // 10))
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "sla.warning"
+    title = factory.Sequence(lambda n: f"Notification {n}")
     created_at = factory.LazyFunction(timezone.now)
 
 
