@@ -69,6 +69,10 @@ class EventKind(models.TextChoices):
     CREATED = "created", "Case created"
     # Service-SLA facts: a warning, a breach, a pause or resume, no policy matching the case.
     SLA = "sla", "SLA"
+    # An escalation hop was requested, accepted, returned, handed on or withdrawn.
+    ESCALATION = "escalation", "Escalation"
+    # The case moved to another team (an accepted or returned escalation, routing).
+    TRANSFER = "transfer", "Team change"
 
 
 # Jurisdictions: ISO 3166-2 codes for US states (+ DC) and Australian states/territories.
