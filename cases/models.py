@@ -435,3 +435,104 @@ class SlaPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timer_id} paused {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --- Routing ----------------------------------------------------------------------------------
+
+
+class RoutingTrigger(models.TextChoices):
+    """What made routing look at a case."""
+
+    NEW = "new", "New case"
+    REOPENED = "reopened", "Reopened"
+    ESCALATED = "escalated", "Escalated"
+    UNASSIGNED = "unassigned", "Unassigned"
+    CATCH_UP = "catch_up", "Catch-up sweep"
+    PULL = "pull", "Get next case"
+
+
+class RoutingOutcome(models.TextChoices):
+    """What one routing decision did with the case."""
+
+    ASSIGNED = "assigned", "Assigned"
+    # The team takes no automatic assignments: its members pull cases themselves.
+    QUEUE_PULL = "queue_pull", "Left for the team to pull"
+    # Nobody eligible right now; the catch-up sweep tries again later.
+    NO_CANDIDATE = "no_candidate", "Nobody eligible"
+    CLAIMED = "claimed", "Claimed"
+
+
+class RoutingRule(models.Model):
+    """Where cases of a kind go: the first active rule (by ``position``) matching a case picks its team.
+
+    ``conditions`` maps a case attribute to the values it must have; a missing or empty list
+    means "any": ``{"category": [codes], "jurisdiction": ["US-CA", "AU"], "language": ["es"],
+    "tier": ["vip"], "flag_kinds": ["scam"]}``. A jurisdiction may be a country ("US", "AU").
+    ``required_skills`` are skill codes every assignee must have (e.g. trained on the scam SOP).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    # Lower first: the first matching active rule in this order decides.
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    conditions = models.JSONField(default=dict, blank=True)
+    target_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="routing_rules")
+    required_skills = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingDecision(models.Model):
+    """Why a case went where it went, as routing saw it at that moment. Append-only.
+
+    ``candidates`` is every team member routing considered, with what made each one eligible
+    or not: ``[{"user_id", "name", "eligible", "chosen", "reasons": ["off shift", "at capacity
+    8/8", "missing skill: scam"], "load", "capacity"}]``, the chosen one first. ``rule_name``
+    keeps the rule's name as it was, whatever later happens to the rule.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="routing_decisions")
+    created_at = models.DateTimeField()
+    trigger = models.CharField(max_length=16, choices=RoutingTrigger.choices)
+    rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions")
+    rule_name = models.CharField(max_length=100, blank=True)
+    # Set when the rule moved the case here from another team.
+    from_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="routing_decisions")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="routing_decisions"
+    )
+    outcome = models.CharField(max_length=16, choices=RoutingOutcome.choices)
+    # The decision in one sentence, as a lead reads it on the case page.
+    summary = models.CharField(max_length=300)
+    candidates = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trigger__in=RoutingTrigger.values), name="cases_routing_decision_trigger_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=RoutingOutcome.values), name="cases_routing_decision_outcome_valid"
+            ),
+            # Someone is named exactly when the case was given to someone.
+            models.CheckConstraint(
+                condition=Q(outcome__in=[RoutingOutcome.ASSIGNED, RoutingOutcome.CLAIMED], assignee__isnull=False)
+                | (~Q(outcome__in=[RoutingOutcome.ASSIGNED, RoutingOutcome.CLAIMED]) & Q(assignee__isnull=True)),
+                name="cases_routing_decision_assignee_iff_assigned",
+            ),
+        ]
+        indexes = [
+            # The case page's latest decision, and the catch-up sweep's "decided recently?" check.
+            models.Index(F("case"), F("created_at").desc(), name="cases_routing_case_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.outcome} {self.created_at:%Y-%m-%d %H:%M}"

@@ -22,6 +22,13 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     # Languages the person can work in, ISO 639-1 codes separated by commas ("en,tl").
     languages = models.CharField(max_length=64, default="en", blank=True)
+    # Routing: how many open cases the person may own at once (a lead sets it per person).
+    max_open_cases = models.PositiveSmallIntegerField(default=8)
+    # Skill codes that make the person eligible for routing rules that require them (e.g. "scam").
+    # Stands in for SOP training records until the knowledge app keeps those.
+    skills = models.JSONField(default=list, blank=True)
+    # When routing (or "get next case") last gave them a case: ties go to whoever waited longest.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -93,6 +100,8 @@ class Team(models.Model):
         BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT, related_name="teams"
     )
     members = models.ManyToManyField(User, through="Membership", related_name="teams")
+    # Off: routing picks the team but assigns nobody; members pull cases with "Get next case".
+    auto_assign = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
