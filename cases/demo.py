@@ -6,9 +6,15 @@ the same rows on any database. The staff roster does not depend on the seed at a
 personas and their colleagues are the same people whichever seed loaded the cases, so a
 ``--reset`` with another seed updates them in place.
 
-Rows are plain tuples in the column order of ``CUSTOMER_COLUMNS``, ``CASE_COLUMNS`` and
-``EVENT_COLUMNS``; times are whole seconds since the epoch (UTC) until the writer converts
-them, because integer arithmetic is what keeps a million cases fast to generate.
+Rows are plain tuples in the column order of ``CUSTOMER_COLUMNS``, ``CASE_COLUMNS``,
+``EVENT_COLUMNS``, ``SLA_TIMER_COLUMNS`` and ``SLA_PAUSE_COLUMNS``; times are whole seconds
+since the epoch (UTC) until the writer converts them, because integer arithmetic is what keeps
+a million cases fast to generate.
+
+Service-SLA timers are not invented separately: each case's finished timeline is replayed
+through the same rules the case services apply as the events happen (``SlaReplay``), and the
+sweep is taken to have run continuously up to ``as_of``, so the timers, pauses, timeline
+entries and ``Case.sla_due_at`` are what the live desk would hold for that history.
 """
 
 from __future__ import annotations
@@ -21,8 +27,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import accumulate
+from types import SimpleNamespace
+from typing import Any
 
-from cases.choices import AU_STATES, US_STATES, Channel, EventKind, Priority, Status, Tier
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from cases.choices import (
+    AU_STATES,
+    OPEN_STATUSES,
+    US_STATES,
+    Channel,
+    EventKind,
+    Priority,
+    SlaMetric,
+    Status,
+    Tier,
+)
+from people.business_time import WorkCalendar, add_business_minutes, business_minutes_between
 from people.choices import Role, TeamKind
 
 # Demo data only: every persona and generated colleague signs in with this (see README).
@@ -295,9 +317,14 @@ CUSTOMER_COLUMNS = [
 CASE_COLUMNS = [
     "id", "reference", "customer_id", "subject", "channel", "category_id", "priority", "status", "team_id",
     "assignee_id", "language", "received_at", "created_at", "updated_at", "first_response_at", "resolved_at",
-    "closed_at", "reopen_count", "version",
+    "closed_at", "reopen_count", "version", "sla_due_at",
 ]  # fmt: skip
 EVENT_COLUMNS = ["id", "case_id", "kind", "actor_id", "body", "data", "created_at"]
+SLA_TIMER_COLUMNS = [
+    "id", "case_id", "metric", "policy_version_id", "calendar_version_id", "target_minutes", "started_at",
+    "due_at", "warn_at", "paused_at", "paused_minutes", "met_at", "stopped_at", "warned_at", "breached_at",
+]  # fmt: skip
+SLA_PAUSE_COLUMNS = ["id", "timer_id", "started_at", "ended_at", "reason", "business_minutes", "actor_id"]
 
 # --- What customers write about -------------------------------------------------------------
 
@@ -617,6 +644,8 @@ SPECIALIST_ROUTES = {
 }
 # Median first-response delay (seconds) by priority, and resolution time (days) by category.
 FIRST_RESPONSE_MEDIAN = {Priority.URGENT: 900, Priority.HIGH: 4300, Priority.NORMAL: 12600, Priority.LOW: 32400}
+# Chats and calls are picked up from a live queue, not an inbox: their first answer comes much sooner.
+LIVE_CHANNEL_SPEEDUP = {Channel.CHAT: 12, Channel.PHONE: 8}
 RESOLUTION_MEDIAN_DAYS = {
     "account-access": 0.7, "deposits": 1.2, "withdrawals": 1.2, "kyc": 2.0, "scam-fraud": 3.0,
     "unauthorized-transfer": 4.0, "trading": 1.5, "card": 2.0, "p2p": 1.5, "fees": 0.6,
@@ -631,8 +660,115 @@ REOPEN_SHARE = 0.03
 MIDDLE_MOMENTS = [0] * 55 + [1] * 28 + [2] * 11 + [3] * 4 + [4] * 2
 
 
+# --- Service SLA policies ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlaPolicySpec:
+    """One policy of the demo's default set, written as version 1 of a policy of that name.
+
+    Targets are business minutes of ``calendar_team``'s calendar, or elapsed minutes around the
+    clock when it is None. Order matters: the first active policy matching a case applies.
+    """
+
+    name: str
+    conditions: dict[str, list[str]]
+    calendar_team: str | None
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    warn_percent: int | None = 80
+    warn_minutes_before: int | None = None
+    breach_raise_priority: bool = False
+    breach_escalate: bool = False
+    change_note: str = ""
+
+    def version_fields(self, calendar_ids: dict[str, int]) -> dict[str, Any]:
+        """The SlaPolicyVersion fields this spec stands for (conditions in the stored shape)."""
+        return {
+            "conditions": {key: sorted(set(values)) for key, values in sorted(self.conditions.items()) if values},
+            "calendar_id": calendar_ids[self.calendar_team] if self.calendar_team else None,
+            "first_response_minutes": self.first_response_minutes,
+            "next_response_minutes": self.next_response_minutes,
+            "resolution_minutes": self.resolution_minutes,
+            "warn_percent": self.warn_percent,
+            "warn_minutes_before": self.warn_minutes_before,
+            "breach_raise_priority": self.breach_raise_priority,
+            "breach_escalate": self.breach_escalate,
+        }
+
+
+FRAUD_TEAM = "Fraud & Scam"
+# The default promise set of a US/AU crypto exchange's support desk. Fraud victims, unauthorised
+# transfers (Reg E notices of error) and formal complaints come first and run on the fraud team's
+# long-hours calendar; urgent cases and high-value clients are on the clock around the clock (a
+# VIP breach raises the case's priority); live channels promise quick answers in frontline hours;
+# everything else is e-mail speed. None escalates on breach: the generated history cannot hold
+# the escalations app's records for it (see SlaReplay), so a lead switches that on in the demo.
+SLA_POLICIES = [
+    SlaPolicySpec(
+        "Regulatory & fraud",
+        {"category": ["scam-fraud", "unauthorized-transfer", "complaint"]},
+        FRAUD_TEAM,
+        first_response_minutes=120,
+        next_response_minutes=480,
+        resolution_minutes=7200,
+        warn_percent=75,
+        warn_minutes_before=60,
+        change_note="Demo default: scams, unauthorised transfers and complaints first.",
+    ),
+    SlaPolicySpec(
+        "Urgent",
+        {"priority": [Priority.URGENT]},
+        None,
+        first_response_minutes=60,
+        next_response_minutes=240,
+        resolution_minutes=2880,
+        change_note="Demo default: urgent cases, around the clock.",
+    ),
+    SlaPolicySpec(
+        "VIP & institutional",
+        {"tier": [Tier.VIP, Tier.INSTITUTIONAL]},
+        None,
+        first_response_minutes=360,
+        next_response_minutes=480,
+        resolution_minutes=4320,
+        breach_raise_priority=True,
+        change_note="Demo default: high-value accounts, around the clock.",
+    ),
+    SlaPolicySpec(
+        "Chat & phone",
+        {"channel": [Channel.CHAT, Channel.PHONE]},
+        MANILA,
+        first_response_minutes=60,
+        next_response_minutes=480,
+        resolution_minutes=2880,
+        change_note="Demo default: live channels in frontline hours.",
+    ),
+    SlaPolicySpec(
+        "Default e-mail & web",
+        {},
+        MANILA,
+        first_response_minutes=480,
+        next_response_minutes=960,
+        resolution_minutes=4800,
+        change_note="Demo default: everything else, in frontline hours.",
+    ),
+]
+
+
 def _cum(weights) -> list[float]:
     return list(accumulate(weights))
+
+
+@dataclass(frozen=True)
+class SlaPolicyRef:
+    """An active policy as a timer starting now pins it: its current version, and the current
+    version of that version's calendar (None: elapsed minutes) with the calendar it describes."""
+
+    version: Any  # cases.models.SlaPolicyVersion: conditions, targets, warning settings
+    calendar_version_id: int | None
+    cal: WorkCalendar
 
 
 @dataclass
@@ -643,6 +779,19 @@ class Org:
     category_ids: dict[str, int]
     user_ids: dict[str, int]
     staff: list[StaffSpec]
+    # Active policies in matching order (position, id), as the SLA engine reads them.
+    sla_policies: list[SlaPolicyRef] = field(default_factory=list)
+
+
+@dataclass
+class Chunk:
+    """Rows for the writer, in the column orders above; every list is in id order."""
+
+    cases: list[tuple] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+    timers: list[tuple] = field(default_factory=list)
+    pauses: list[tuple] = field(default_factory=list)
+    notifications: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -666,9 +815,13 @@ def hour_of_week(ts: int) -> int:
 class DemoGenerator:
     """Generates a seeded world; call ``plan()``, then ``customers()``, then ``cases()``."""
 
-    def __init__(self, *, seed: int, cases: int, as_of: datetime, org: Org, reopen_window_days: int = 7):
+    def __init__(
+        self, *, seed: int, cases: int, as_of: datetime, org: Org, reopen_window_days: int = 7, backlog: float = 0.0
+    ):
         if cases < 1:
             raise ValueError("At least one case is needed (the benchmark case).")
+        if not 0 <= backlog < 1:
+            raise ValueError("The backlog is a share of cases, from 0 up to (not including) 1.")
         # Reproducible demo data, not secrets: a seeded PRNG is exactly what is wanted here.
         self.rng = random.Random(seed)  # noqa: S311
         self.n_cases = cases
@@ -676,6 +829,8 @@ class DemoGenerator:
         self.start = (self.now - 365 * DAY) // HOUR * HOUR
         self.window = reopen_window_days * DAY
         self.org = org
+        self.backlog = backlog
+        self.sla = SlaReplay(org, now=self.now, leads_by_team_id=self._leads_by_team_id())
         self.categories = [code for code in CATEGORY_WEIGHTS if code in org.category_ids]
         if not self.categories:
             raise ValueError("No case categories exist; run migrate first (they come with a migration).")
@@ -691,6 +846,15 @@ class DemoGenerator:
         self.next_event_id = 1
 
     # -- staff lookups -------------------------------------------------------------------------
+
+    def _leads_by_team_id(self) -> dict[int, list[int]]:
+        ids, teams = self.org.user_ids, self.org.team_ids
+        leads: dict[int, list[int]] = {}
+        for spec in self.org.staff:
+            if spec.role == Role.LEAD:
+                for team in spec.teams:
+                    leads.setdefault(teams[team], []).append(ids[spec.username])
+        return leads
 
     def _index_staff(self) -> None:
         ids = self.org.user_ids
@@ -797,6 +961,7 @@ class DemoGenerator:
         n_us, n_au = plan.n_us_customers, plan.n_customers - plan.n_us_customers
         jurisdictions = [f"US-{s}" for s in rng.choices(us_codes, weights=us_weights, k=n_us)]
         jurisdictions += [f"AU-{s}" for s in rng.choices(au_codes, weights=au_weights, k=n_au)]
+        self.customer_jurisdiction = jurisdictions
         tiers = rng.choices(*US_TIERS, k=plan.n_customers)
         bands, band_weights = zip(*AGE_BANDS, strict=True)
         today = datetime.fromtimestamp(self.now, UTC).date()
@@ -862,27 +1027,33 @@ class DemoGenerator:
 
     # -- cases ---------------------------------------------------------------------------------------
 
-    def cases(self, plan: Plan, *, reference_start: dict[int, int], chunk: int = 20_000) -> Iterator[tuple[list, list]]:
-        """Yield (case rows, event rows) in chunks; ``reference_start`` is each year's last number so far."""
+    def cases(self, plan: Plan, *, reference_start: dict[int, int], chunk: int = 20_000) -> Iterator[Chunk]:
+        """Yield rows in chunks of ``chunk`` cases; ``reference_start`` is each year's last number so far."""
         counters = dict(reference_start)
-        case_rows: list[tuple] = []
-        event_rows: list[tuple] = []
+        rows = Chunk()
         for i, ts in enumerate(plan.times):
             year = datetime.fromtimestamp(ts, UTC).year
             counters[year] = counters.get(year, 0) + 1
             reference = f"CS-{year}-{counters[year]:06d}"
+            customer = plan.customers[i]
+            case_id = i + 1
             if i == plan.bench_index:
-                row, events = self._bench_case(i + 1, reference, ts, plan.customers[i])
+                row, events = self._bench_case_with_sla(case_id, reference, ts, customer, rows)
                 self.bench_reference = reference
             else:
-                row, events = self._case(i + 1, reference, ts, plan.hours[i], plan.customers[i])
-            case_rows.append(row)
-            event_rows.extend(events)
-            if len(case_rows) >= chunk:
-                yield case_rows, event_rows
-                case_rows, event_rows = [], []
-        if case_rows:
-            yield case_rows, event_rows
+                row, events = self._case(case_id, reference, ts, plan.hours[i], customer)
+                row, events = self.sla.replay(
+                    row, events, tier=self.customer_info[customer][3],
+                    jurisdiction=self.customer_jurisdiction[customer], chunk=rows,
+                )  # fmt: skip
+            self.next_event_id = events[-1][0] + 1
+            rows.cases.append(row)
+            rows.events.extend(events)
+            if len(rows.cases) >= chunk:
+                yield rows
+                rows = Chunk()
+        if rows.cases:
+            yield rows
         self.reference_end = counters
 
     def _text(self, customer: int, ts: int) -> dict[str, str]:
@@ -956,8 +1127,8 @@ class DemoGenerator:
         else:
             created = ts + rng.randrange(0, 90)
         created = min(created, now)
-        slow = 2.0 if team not in FRONTLINE else 1.0
-        first_reply = created + 60 + int(rng.lognormvariate(math.log(FIRST_RESPONSE_MEDIAN[priority] * slow), 1.0))
+        speed = (0.5 if team not in FRONTLINE else 1.0) * LIVE_CHANNEL_SPEEDUP.get(channel, 1)
+        first_reply = created + 60 + int(rng.lognormvariate(math.log(FIRST_RESPONSE_MEDIAN[priority] / speed), 1.0))
         state = Status.NEW
         assignee = None
         cursor = ts
@@ -1013,6 +1184,9 @@ class DemoGenerator:
             assign(rng.choice(leads) if leads and rng.random() < 0.25 else None, self._pick_worker(team, when), when)
             first_response_at = at(first_reply)
             quick = rng.random() < QUICK_SHARE
+            # A desk behind on its work: more of its recent cases are still being worked at as_of.
+            behind = bool(self.backlog) and rng.random() < 2 * self.backlog * (ts - self.start) / (now - self.start)
+            quick = quick and not behind
             if quick:
                 opener = f"Hi {{first}}, {RESOLUTIONS[category]}"
             else:
@@ -1029,7 +1203,7 @@ class DemoGenerator:
                 else:
                     duration = int(rng.lognormvariate(math.log(RESOLUTION_MEDIAN_DAYS[category] * DAY), 1.1))
                 moments = MIDDLE_MOMENTS[rng.randrange(len(MIDDLE_MOMENTS))] + min(3, duration // (10 * DAY))
-            planned = first_response_at + duration
+            planned = max(first_response_at + duration, now + DAY) if behind else first_response_at + duration
             end = min(planned, now)
             anchors = (
                 sorted(rng.randrange(first_response_at, end) for _ in range(moments)) if end > first_response_at else []
@@ -1098,8 +1272,45 @@ class DemoGenerator:
         )  # fmt: skip
         return row, events
 
-    def _bench_case(self, case_id: int, reference: str, ts: int, customer: int) -> tuple[tuple, list]:
-        """The benchmark's long thread: exactly BENCH_EVENTS events, open, owned by agent.manila."""
+    def _bench_case_with_sla(self, case_id: int, reference: str, ts: int, customer: int, rows: Chunk):
+        """The benchmark's case with its SLA entries: exactly BENCH_EVENTS events in all.
+
+        How many entries the SLA replay adds (pauses, warnings, breaches) is known only after
+        it ran, so the thread is generated again, shorter by the excess, until it fits; notes
+        make up any shortfall. Each attempt starts from the same random state: deterministic.
+        """
+        rng_state = self.rng.getstate()
+        ids = (self.next_event_id, self.sla.next_timer_id, self.sla.next_pause_id)
+        wanted = BENCH_EVENTS
+        for _ in range(20):
+            self.rng.setstate(rng_state)
+            self.next_event_id, self.sla.next_timer_id, self.sla.next_pause_id = ids
+            row, events = self._bench_case(case_id, reference, ts, customer, wanted=wanted)
+            sla_rows = Chunk()
+            row, events = self.sla.replay(
+                row, events, tier=self.customer_info[customer][3], jurisdiction=self.customer_jurisdiction[customer],
+                chunk=sla_rows,
+            )  # fmt: skip
+            excess = len(events) - BENCH_EVENTS
+            if excess <= 0:
+                break
+            wanted -= excess
+        else:
+            raise RuntimeError(f"The benchmark case does not come out at {BENCH_EVENTS} events with these policies.")
+        last = events[-1]
+        for n in range(-excess):
+            events.append((last[0] + 1 + n, case_id, EventKind.NOTE, row[9], NOTES[n % len(NOTES)], {}, last[6]))
+        rows.timers += sla_rows.timers
+        rows.pauses += sla_rows.pauses
+        rows.notifications += sla_rows.notifications
+        # Each note is a write of its own: the version counts it.
+        return (*row[:18], row[18] - excess, row[19]), events
+
+    def _bench_case(
+        self, case_id: int, reference: str, ts: int, customer: int, *, wanted: int = BENCH_EVENTS
+    ) -> tuple[tuple, list]:
+        """The benchmark's long thread: open, owned by agent.manila, ``wanted`` events long
+        once the SLA replay has added a pause or resume entry to each pending-customer move."""
         rng = self.rng
         now = self.now
         _first, _region, language, _tier = self.customer_info[customer]
@@ -1125,18 +1336,21 @@ class DemoGenerator:
         add(EventKind.REPLY, agent, first_reply, opener)
         add(EventKind.STATUS, agent, first_reply, "", {"from": Status.NEW, "to": Status.OPEN})
         state = Status.OPEN
-        # Spread the thread evenly over the case's life, about two events per step.
-        step = max(2, (now - HOUR - first_reply) // (BENCH_EVENTS // 2))
+        # Spread the thread evenly over the case's life, about two events per step. Each move in or
+        # out of pending-customer also gets an SLA entry (pause, resume) when the SLA replay runs.
+        step = max(2, (now - HOUR - first_reply) // (wanted // 2))
         t = first_reply
-        while len(events) < BENCH_EVENTS:
+        sla_entries = 0
+        while len(events) + sla_entries < wanted:
             t += rng.randrange(step // 2, step * 3 // 2)
-            room = BENCH_EVENTS - len(events)
-            if room == 1 or (state == Status.OPEN and rng.random() < 0.3):
+            room = wanted - len(events) - sla_entries
+            if room < 3 or (state == Status.OPEN and rng.random() < 0.3):
                 add(EventKind.NOTE, rng.choice([agent, agent, lead]), t, rng.choice(NOTES))
             elif state == Status.OPEN and rng.random() < 0.5:
                 add(EventKind.REPLY, agent, t, f"Hi {text['first']}, {rng.choice(ASK_INFO)}")
                 add(EventKind.STATUS, agent, t + 30, "", {"from": state, "to": Status.PENDING_CUSTOMER})
                 state = Status.PENDING_CUSTOMER
+                sla_entries += 1
             elif state == Status.OPEN:
                 add(EventKind.CUSTOMER_MESSAGE, None, t, rng.choice(CUSTOMER_FOLLOW_UPS).format(**text))
                 add(EventKind.REPLY, agent, t + 1200, rng.choice(AGENT_UPDATES).format(**text))
@@ -1144,9 +1358,344 @@ class DemoGenerator:
                 add(EventKind.CUSTOMER_MESSAGE, None, t, rng.choice(CUSTOMER_FOLLOW_UPS).format(**text))
                 add(EventKind.STATUS, agent, t + 300, "", {"from": state, "to": Status.OPEN})
                 state = Status.OPEN
+                sla_entries += 1
         row = (
             case_id, reference, customer + 1, subject, Channel.EMAIL, self.org.category_ids["withdrawals"],
             Priority.HIGH, state, self.org.team_ids[MANILA], agent, language, ts, ts, cursor, first_reply, None, None,
             0, 1 + sum(1 for e in events if e[3] is not None),
         )  # fmt: skip
         return row, events
+
+
+# --- Service SLA replay -----------------------------------------------------------------------
+
+DEFAULT_PAUSE_REASON = "Waiting on the customer"
+_FIRST, _NEXT, _RESOLUTION = SlaMetric.FIRST_RESPONSE.value, SlaMetric.NEXT_RESPONSE.value, SlaMetric.RESOLUTION.value
+_RESPONSES = (_FIRST, _NEXT)
+_OPEN = frozenset(OPEN_STATUSES)
+_METRIC_LABELS = {metric.value: metric.label.lower() for metric in SlaMetric}
+# One step up per breach, as the sweep does; urgent stays urgent.
+PRIORITY_RAISE = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
+# The bell gets the sweep's notifications of the last two days before as_of; older ones would
+# long since have been dealt with, and a year of them would bury the demo's inbox. Those older
+# than READ_AFTER are marked read (and e-mailed, so no worker sends them again).
+NOTIFY_WINDOW = 2 * DAY
+READ_AFTER = 8 * HOUR
+NOTIFICATION_COLUMNS = ["recipient_id", "kind", "title", "body", "url", "created_at", "read_at", "emailed_at"]
+
+
+def _at(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def policy_conditions_match(conditions: dict, case) -> bool:
+    facts = {
+        "priority": lambda: case.priority,
+        "category": lambda: case.category.code,
+        "tier": lambda: case.customer.tier,
+        "channel": lambda: case.channel,
+        "jurisdiction": lambda: case.customer.jurisdiction,
+        "team": lambda: case.team.slug,
+    }
+    for key, wanted in (conditions or {}).items():
+        if wanted in (None, "", [], ()):
+            continue
+        if key not in facts:
+            return False
+        if str(facts[key]()) not in {str(v) for v in ([wanted] if isinstance(wanted, str) else wanted)}:
+            return False
+    return True
+
+
+def sla_due_at(cal: WorkCalendar, started_at: datetime, target_minutes: int, paused_minutes: int = 0) -> datetime:
+    return add_business_minutes(cal, started_at, target_minutes + paused_minutes)
+
+
+def sla_warn_at(version, cal: WorkCalendar, started_at: datetime, target_minutes: int, paused_minutes: int = 0):
+    offsets = []
+    if version.warn_percent:
+        offsets.append(target_minutes * version.warn_percent // 100)
+    if version.warn_minutes_before and version.warn_minutes_before < target_minutes:
+        offsets.append(target_minutes - version.warn_minutes_before)
+    if not offsets:
+        return None
+    return add_business_minutes(cal, started_at, min(offsets) + paused_minutes)
+
+
+class _Timer:
+    """A timer while its case's timeline is replayed; becomes one SLA_TIMER_COLUMNS row."""
+
+    __slots__ = ("id", "metric", "ref", "target", "started", "due", "warn", "paused_at", "paused_minutes",
+                 "met", "stopped", "warned", "breached", "since", "pause")  # fmt: skip
+
+    def __init__(self, timer_id: int, metric: str, ref: SlaPolicyRef, target: int, started: int):
+        self.id, self.metric, self.ref, self.target, self.started = timer_id, metric, ref, target, started
+        self.paused_at = self.met = self.stopped = self.warned = self.breached = None
+        self.paused_minutes = 0
+        # Start of the current stretch of running unpaused: the sweep can only act inside one.
+        self.since = started
+        self.pause: list | None = None
+        self.schedule()
+
+    def schedule(self) -> None:
+        started, ref = _at(self.started), self.ref
+        self.due = int(sla_due_at(ref.cal, started, self.target, self.paused_minutes).timestamp())
+        warn = sla_warn_at(ref.version, ref.cal, started, self.target, self.paused_minutes)
+        self.warn = None if warn is None else int(warn.timestamp())
+
+    def row(self, case_id: int) -> tuple:
+        return (
+            self.id, case_id, self.metric, self.ref.version.pk, self.ref.calendar_version_id, self.target,
+            self.started, self.due, self.warn, self.paused_at, self.paused_minutes, self.met, self.stopped,
+            self.warned, self.breached,
+        )  # fmt: skip
+
+
+class SlaReplay:
+    """Service-SLA timers for generated cases, replayed from each case's own timeline.
+
+    The rules are the case services' (``cases.sla``): first-response and resolution timers
+    from receipt; a public reply meets first and next response; a customer message on an open
+    case with no response timer running arms next response; pending-customer pauses every
+    running timer and leaving it resumes them, due and warning times pushed out by the business
+    minutes paused; resolved meets resolution and stops the rest; closed stops everything; a
+    reopen starts a new resolution timer. New timers take the policy matching the case then.
+
+    The sweep (``cases.sla_sweep``) is taken to run continuously up to ``now``: a timer running
+    unpaused when its warning time comes is warned then (unless already due), and breached when
+    its due time comes, with the sweep's timeline entries, the priority raise its policy asks
+    for, and its notifications (the last NOTIFY_WINDOW only). Escalating on breach is an
+    escalations-app action this replay does not perform; the demo policies do not ask for it.
+    """
+
+    def __init__(self, org: Org, *, now: int, leads_by_team_id: dict[int, list[int]] | None = None):
+        self.policies = org.sla_policies
+        self.now = now
+        self.next_timer_id = 1
+        self.next_pause_id = 1
+        self.category_codes = {pk: code for code, pk in org.category_ids.items()}
+        self.team_slugs = {org.team_ids[team.name]: team.slug for team in TEAMS if team.name in org.team_ids}
+        self.leads_by_team_id = leads_by_team_id or {}
+        self._matched: dict[tuple, SlaPolicyRef | None] = {}
+
+    def policy_for(self, *, priority, channel, category_id, team_id, tier, jurisdiction) -> SlaPolicyRef | None:
+        """The first active policy whose current version matches (memoised: few distinct cases)."""
+        key = (priority, channel, category_id, team_id, tier, jurisdiction)
+        if key not in self._matched:
+            case = SimpleNamespace(
+                priority=priority,
+                channel=channel,
+                category=SimpleNamespace(code=self.category_codes[category_id]),
+                customer=SimpleNamespace(tier=tier, jurisdiction=jurisdiction),
+                team=SimpleNamespace(slug=self.team_slugs.get(team_id, "")),
+            )
+            self._matched[key] = next(
+                (ref for ref in self.policies if policy_conditions_match(ref.version.conditions, case)), None
+            )
+        return self._matched[key]
+
+    def replay(
+        self, case: tuple, events: list[tuple], *, tier: str, jurisdiction: str, chunk: Chunk
+    ) -> tuple[tuple, list[tuple]]:
+        """The case row with what the SLA engine changed (priority, version, updated_at, and
+        sla_due_at appended) and its timeline with the SLA entries added, numbered on from the
+        first event's id; the case's timers, pauses and notifications go into ``chunk``.
+
+        ``case`` is a CASE_COLUMNS row without sla_due_at; ``events`` its timeline in order, the
+        first being the customer's message at receipt.
+        """
+        self.case = list(case)
+        self.tier, self.jurisdiction = tier, jurisdiction
+        self.chunk = chunk
+        self.timeline: list[tuple] = []
+        self.running: list[_Timer] = []
+        self.finished: list[_Timer] = []
+        self.pauses: list[list] = []
+        self.assignee = None
+        case_id, received, created = case[0], case[11], case[12]
+        status = Status.NEW
+        for index, event in enumerate(events):
+            kind, actor, body, data, t = event[2], event[3], event[4], event[5], event[6]
+            self._sweep(t)
+            self.timeline.append(event)
+            if index == 0:
+                ref = self._policy()
+                if ref is None:
+                    self._event(None, created, {"event": "no_policy"})
+                else:
+                    self._start(_FIRST, ref, received)
+                    self._start(_RESOLUTION, ref, received)
+            elif kind == EventKind.REPLY:
+                for timer in [timer for timer in self.running if timer.metric in _RESPONSES]:
+                    self._end(timer, t, met=True)
+            elif kind == EventKind.CUSTOMER_MESSAGE:
+                if status in _OPEN and not any(timer.metric in _RESPONSES for timer in self.running):
+                    ref = self._policy()
+                    if ref is not None:
+                        self._start(_NEXT, ref, t)
+            elif kind == EventKind.STATUS:
+                before, status = data["from"], data["to"]
+                self._status(before, status, t, actor, body)
+            elif kind == EventKind.ASSIGNMENT:
+                self.assignee = data["to"]
+        self._sweep(self.now, inclusive=True)
+        due = min((timer.due for timer in self.running if timer.paused_at is None), default=None)
+        timers = sorted(self.finished + self.running, key=lambda timer: timer.id)
+        chunk.timers.extend(timer.row(case_id) for timer in timers)
+        chunk.pauses.extend(tuple(pause) for pause in self.pauses)
+        first_id = events[0][0]
+        timeline = [(first_id + n, *event[1:]) for n, event in enumerate(self.timeline)]
+        return (*self.case, due), timeline
+
+    def _policy(self) -> SlaPolicyRef | None:
+        case = self.case
+        return self.policy_for(
+            priority=case[6], channel=case[4], category_id=case[5], team_id=case[8], tier=self.tier,
+            jurisdiction=self.jurisdiction,
+        )  # fmt: skip
+
+    # -- the hooks, as the case services call them ----------------------------------------------
+
+    def _start(self, metric: str, ref: SlaPolicyRef, at: int) -> None:
+        target = ref.version.target_minutes(metric)
+        if not target:
+            return
+        timer = _Timer(self.next_timer_id, metric, ref, target, at)
+        self.next_timer_id += 1
+        self.running.append(timer)
+
+    def _status(self, before: str, after: str, at: int, actor, reason: str) -> None:
+        resolving = any(timer.metric == _RESOLUTION for timer in self.running)
+        if before == Status.PENDING_CUSTOMER and after != Status.PENDING_CUSTOMER:
+            resumed = {timer.metric: self._resume(timer, at) for timer in self.running if timer.paused_at is not None}
+            if resumed:
+                self._event(actor, at, {"event": "resumed", "business_minutes": resumed})
+        if after == Status.PENDING_CUSTOMER:
+            reason = reason or DEFAULT_PAUSE_REASON
+            paused = [timer for timer in self.running if timer.paused_at is None]
+            for timer in paused:
+                timer.paused_at = at
+                timer.pause = [self.next_pause_id, timer.id, at, None, reason[:200], None, actor]
+                self.next_pause_id += 1
+                self.pauses.append(timer.pause)
+            if paused:
+                data = {"event": "paused", "metrics": [timer.metric for timer in paused], "reason": reason}
+                self._event(actor, at, data, reason)
+        elif after == Status.RESOLVED:
+            for timer in list(self.running):
+                self._end(timer, at, met=timer.metric == _RESOLUTION)
+        elif after == Status.CLOSED:
+            for timer in list(self.running):
+                self._end(timer, at, met=False)
+        elif before == Status.RESOLVED and after == Status.OPEN and not resolving:
+            # A reopen: the case needs resolving again, on a fresh clock.
+            ref = self._policy()
+            if ref is not None:
+                self._start(_RESOLUTION, ref, at)
+
+    def _resume(self, timer: _Timer, at: int) -> int:
+        pause = timer.pause
+        start = pause[2] if pause else timer.paused_at
+        end = max(at, start)
+        minutes = business_minutes_between(timer.ref.cal, _at(start), _at(end))
+        if pause is not None:
+            pause[3], pause[5] = end, minutes
+        timer.paused_minutes += minutes
+        timer.paused_at, timer.pause, timer.since = None, None, at
+        timer.schedule()
+        return minutes
+
+    def _end(self, timer: _Timer, at: int, *, met: bool) -> None:
+        if timer.paused_at is not None:
+            self._resume(timer, at)
+        if met:
+            timer.met = at
+        else:
+            timer.stopped = at
+        self.running.remove(timer)
+        self.finished.append(timer)
+
+    # -- the sweep, run continuously ------------------------------------------------------------
+
+    def _sweep(self, until: int, *, inclusive: bool = False) -> None:
+        """Everything the sweep did before ``until`` (or at it, for the final ``now``), in order.
+
+        Called before each timeline event, so whatever it adds falls between that event and the
+        one before it, and the timeline stays in time order.
+        """
+        actions = []
+        for timer in self.running:
+            if timer.paused_at is not None:
+                continue
+            if timer.warned is None and timer.breached is None and timer.warn is not None:
+                warn = max(timer.warn, timer.since)
+                # The warning pass leaves a timer already due to the breach pass.
+                if warn < timer.due and (warn < until or inclusive and warn == until):
+                    actions.append((warn, 0, timer.id, timer))
+            if timer.breached is None:
+                breach = max(timer.due, timer.since)
+                if breach < until or inclusive and breach == until:
+                    actions.append((breach, 1, timer.id, timer))
+        for at, breach, _, timer in sorted(actions, key=lambda action: action[:3]):
+            if breach:
+                self._breach(timer, at)
+            else:
+                self._warn(timer, at)
+
+    def _warn(self, timer: _Timer, at: int) -> None:
+        timer.warned = at
+        data = {"event": "warning", "metric": timer.metric, "due_at": _at(timer.due).isoformat(), "timer_id": timer.id}
+        self._event(None, at, data)
+        if self.now - at < NOTIFY_WINDOW:
+            left = business_minutes_between(timer.ref.cal, _at(at), _at(timer.due))
+            label, reference = _METRIC_LABELS[timer.metric], self.case[1]
+            self._notify(
+                "sla.warning",
+                at,
+                f"{reference}: {label} due in {left} business min",
+                f"The {label} target of {reference} is due at {_when(timer.due)}.",
+            )
+
+    def _breach(self, timer: _Timer, at: int) -> None:
+        timer.breached = at
+        data = {"event": "breached", "metric": timer.metric, "due_at": _at(timer.due).isoformat(), "timer_id": timer.id}
+        self._event(None, at, data)
+        priority = self.case[6]
+        if timer.ref.version.breach_raise_priority and priority in PRIORITY_RAISE:
+            raised = PRIORITY_RAISE[priority]
+            label = SlaMetric(timer.metric).label.lower()
+            self.timeline.append(
+                (None, self.case[0], EventKind.FIELDS, None, f"Raised because the {label} SLA was breached.",
+                 {"priority": {"from": priority, "to": raised}, "reason": "sla_breach"}, at)
+            )  # fmt: skip
+            self.case[6] = raised
+            self.case[18] += 1
+            self.case[13] = max(self.case[13], at)
+        if self.now - at < NOTIFY_WINDOW:
+            label, reference = _METRIC_LABELS[timer.metric], self.case[1]
+            self._notify(
+                "sla.breach",
+                at,
+                f"{reference}: {label} SLA breached",
+                f"The {label} target of {reference} was due at {_when(timer.due)}.",
+            )
+
+    # -- output -------------------------------------------------------------------------------------
+
+    def _event(self, actor, at: int, data: dict, body: str = "") -> None:
+        # Numbered when the case's timeline is complete; placed where the engine writes it.
+        self.timeline.append((None, self.case[0], EventKind.SLA, actor, body, data, at))
+
+    def _notify(self, kind: str, at: int, title: str, body: str) -> None:
+        # The case's assignee at that moment and the leads of its team, each once.
+        recipients = dict.fromkeys([self.assignee, *self.leads_by_team_id.get(self.case[8], [])])
+        read = at + 30 * 60 if self.now - at >= READ_AFTER else None
+        url = f"/cases/{self.case[1]}/"
+        for user_id in recipients:
+            if user_id is not None:
+                self.chunk.notifications.append((user_id, kind, title[:200], body, url, at, read, read))
+
+
+def _when(ts: int) -> str:
+    # As the sweep words it: the site's local time with its zone.
+    return date_format(timezone.localtime(_at(ts)), "Y-m-d H:i T")
