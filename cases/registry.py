@@ -7,6 +7,10 @@ their ``AppConfig.ready()``. Every hook point is listed in this module so the fl
   resolving/closing (open escalation, unsigned flag, open regulatory obligation).
 - ``after_status_change``: ``hook(case, from_status, to_status, actor)``, run inside the
   transaction, e.g. to stop a clock that the new status satisfies.
+- ``sla_breach_handlers``: ``handler(case, timer)``, called by the SLA sweep for each breached
+  timer whose policy version says ``breach_escalate``, inside the sweep's batch transaction
+  with the case row locked. Each call runs in its own savepoint: an exception is logged and
+  recorded on the batch's audit row, and undoes only that handler's writes, never the breach.
 """
 
 from __future__ import annotations
@@ -16,3 +20,4 @@ from typing import Any
 
 close_checks: list[Callable[[Any, str], str | None]] = []
 after_status_change: list[Callable[[Any, str, str, Any], None]] = []
+sla_breach_handlers: list[Callable[[Any, Any], None]] = []

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
-from cases import registry
+from cases import registry, sla
 from cases.choices import EventKind, Priority, Status, allowed_next
 from cases.errors import CaseBlocked, CaseError, StaleVersion, TransitionNotAllowed
 from cases.models import Case, CaseEvent, CaseReferenceCounter, Category, Customer
@@ -97,7 +97,15 @@ def case_create(
         updated_at=now,
     )
     _event(case, kind=EventKind.CUSTOMER_MESSAGE, actor=None, at=received_at, body=body)
-    audit_record(actor=actor, action="case.create", object_type="case", object_id=case.reference, after=_snapshot(case))
+    sla_version = sla.sla_case_created(case, now=now)
+    audit_record(
+        actor=actor,
+        action="case.create",
+        object_type="case",
+        object_id=case.reference,
+        # Which promise the case runs under; None is the "no policy matched" record.
+        after={**_snapshot(case), "sla_policy_version_id": sla_version.pk if sla_version else None},
+    )
     return case
 
 
@@ -128,6 +136,7 @@ def case_add_message(*, actor: User, case: Case, body: str, internal: bool) -> C
             _event(case, kind=EventKind.STATUS, actor=actor, at=now, data={"from": case.status, "to": Status.OPEN})
             case.status = Status.OPEN
             fields.append("status")
+        sla.sla_public_reply(case, now=now)
     case.updated_at = now
     case.version += 1
     case.save(update_fields=fields)
@@ -170,6 +179,7 @@ def _apply_status(case: Case, *, actor: User | None, to_status: str, now: dateti
         case.resolved_at = case.resolved_at or now
     case.status = target
     _event(case, kind=EventKind.STATUS, actor=actor, at=now, body=reason, data={"from": current, "to": target})
+    sla.sla_status_changed(case, from_status=current, to_status=target, now=now, actor=actor, reason=reason)
     for hook in registry.after_status_change:
         hook(case, current, target, actor)
 
@@ -201,6 +211,56 @@ def case_change_status(
         after=_snapshot(case),
     )
     return case
+
+
+@transaction.atomic
+def case_add_customer_message(*, actor: User | None, case: Case, body: str, at: datetime | None = None) -> CaseEvent:
+    """Record a message from the customer that did not open a case: an e-mail reply, or a phone
+    call an agent logs (``actor``; None for intake). ``at`` is when the customer wrote or called.
+
+    A case waiting on the customer goes back to open (its SLA timers resume) and the
+    next-response clock starts from ``at``. Raises CaseError for an empty message, a closed
+    case, or a time in the future or before the case was received.
+    """
+    body = body.strip()
+    if not body:
+        raise CaseError("Write down what the customer said.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise CaseError(f"Messages are limited to {MAX_BODY_LENGTH:,} characters.")
+    case = _lock(case.pk)
+    if case.status == Status.CLOSED:
+        raise CaseError("This case is closed; open a new case for the customer's follow-up.")
+    now = timezone.now()
+    at = at or now
+    if at > now:
+        raise CaseError("A customer message cannot arrive in the future.")
+    if at < case.received_at:
+        raise CaseError("A customer message cannot be older than the case it belongs to.")
+    before = _snapshot(case)
+    # The timeline shows the customer as the author; who keyed it in is kept in the data.
+    event = _event(
+        case,
+        kind=EventKind.CUSTOMER_MESSAGE,
+        actor=None,
+        at=at,
+        body=body,
+        data={"logged_by": actor.pk} if actor else {},
+    )
+    if case.status == Status.PENDING_CUSTOMER:
+        _apply_status(case, actor=actor, to_status=Status.OPEN, now=at, reason="The customer replied.")
+    sla.sla_customer_message(case, now=at)
+    case.updated_at = now
+    case.version += 1
+    case.save(update_fields=_STATUS_FIELDS)
+    audit_record(
+        actor=actor,
+        action="case.customer_message",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after={**_snapshot(case), "event_id": event.pk},
+    )
+    return event
 
 
 def _check_assignee(case: Case, assignee: User | None) -> None:
@@ -243,6 +303,55 @@ def case_assign(*, actor: User, case: Case, assignee: User | None, expected_vers
     audit_record(
         actor=actor,
         action="case.assign",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after=_snapshot(case),
+    )
+    return case
+
+
+@transaction.atomic
+def case_transfer(*, actor: User | None, case: Case, team: Team, assignee: User | None, reason: str = "") -> Case:
+    """Move the case to another team (and optionally a member of it), keeping its history.
+
+    For higher apps (an accepted or returned escalation, routing), which decide who may move
+    it; this guarantees the case's own rules: not when closed, the assignee must belong to the
+    new team, one TRANSFER event and one audit row. SLA timers keep running: the customer's
+    promise does not restart because the case changed hands. Raises CaseError.
+    """
+    case = _lock(case.pk)
+    if case.status == Status.CLOSED:
+        raise CaseError(f"{case.reference} is closed; a closed case stays where it is.")
+    if case.team_id == team.pk and case.assignee_id == (assignee.pk if assignee else None):
+        return case
+    from_team = case.team
+    case.team = team
+    _check_assignee(case, assignee)
+    before = {**_snapshot(case), "team_id": from_team.pk}
+    now = timezone.now()
+    _event(
+        case,
+        kind=EventKind.TRANSFER,
+        actor=actor,
+        at=now,
+        body=reason.strip(),
+        data={
+            "from_team_id": from_team.pk,
+            "from_team": str(from_team),
+            "to_team_id": team.pk,
+            "to_team": str(team),
+            "from_assignee": str(case.assignee) if case.assignee else None,
+            "to_assignee": str(assignee) if assignee else None,
+        },
+    )
+    case.assignee = assignee
+    case.updated_at = now
+    case.version += 1
+    case.save(update_fields=["team", "assignee", "updated_at", "version"])
+    audit_record(
+        actor=actor,
+        action="case.transfer",
         object_type="case",
         object_id=case.reference,
         before=before,

@@ -158,8 +158,18 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "cases.tasks.*": {"queue": "sla"},
+    # Mail can be slow or down; it must never hold up the SLA sweep.
+    "people.tasks.send_notification_emails": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Warns and breaches SLA timers that came due; set-based and idempotent, so a run every
+    # minute costs only the timers due. A run still queued after a minute is dropped: the
+    # next one does the same work.
+    "sla-sweep": {
+        "task": "cases.tasks.sla_sweep_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     # Closes resolved cases whose reopen window has passed; cheap (partial index on
     # resolved cases), so it runs often and a missed run costs nothing.
     "close-resolved-after-reopen-window": {
@@ -200,7 +210,21 @@ STORAGES = {
 }
 
 # --- Mail ---------------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Console in DEBUG (the quickstart prints mail to the worker log); SMTP from EMAIL_* otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Escalation Desk <desk@localhost>")
+# Links in e-mailed notifications are made absolute with this (mail has no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -126,7 +126,9 @@ def test_it_records_the_customers_first_message_at_the_receipt_time(team, agent)
     assert case.received_at == received
     assert case.created_at == NOW
     assert case.version == 1
-    [event] = _events(case)
+    # No SLA policy exists here, so the timeline also says that no clock was started.
+    event, no_policy = _events(case)
+    assert (no_policy.kind, no_policy.data) == (EventKind.SLA, {"event": "no_policy"})
     assert event.kind == EventKind.CUSTOMER_MESSAGE
     assert event.actor is None
     assert event.body == "My card was declined at the ATM."
