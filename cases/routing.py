@@ -1,0 +1,826 @@
+"""Automatic routing: which team a case belongs to, and which of its people takes it now.
+
+Flow: a case write (new, reopened, escalated, unassigned) calls :func:`routing_enqueue`, which
+sends ``route_case_task`` after commit; the task calls :func:`route_case`. A beat sweep
+(:func:`route_catch_up`) picks up anything a lost task or a busy moment left unrouted.
+
+1. **Team**: the first active :class:`RoutingRule` by position whose conditions match the case
+   (category, jurisdiction, language, customer tier, flag kinds) moves the case to its team.
+2. **Agent**: among the team's active agents and specialists, those on shift now in their own
+   time zone, holding the rule's required skills and below their capacity; the least loaded
+   wins, then whoever has waited longest since their last case, then the lower id.
+3. **Record**: every run writes a :class:`RoutingDecision` naming the rule, every candidate and
+   why each was passed over ("off shift", "at capacity 8/8", "missing skill: scam").
+
+Concurrency (PostgreSQL): the case row is taken with ``SKIP LOCKED``, so two routers never work
+on one case; the eligible candidates' user rows are locked in id order *before* their load is
+counted, so two routers choosing among the same people take turns and neither can push anyone
+past capacity. "Get next case" (:func:`case_claim_next`) takes the most urgent free case with
+``FOR UPDATE SKIP LOCKED``: two people pressing it at once get different cases.
+
+Flag kinds: rules store them today; a case's flag kinds come from :data:`flag_kind_sources`,
+which the compliance app fills in its ``AppConfig.ready()`` once regulatory flags exist. Until
+then no case has a flag kind, so a rule that requires one matches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from audit.services import audit_record
+from cases.choices import JURISDICTION_CODES, OPEN_STATUSES, PRIORITY_RANK, EventKind, Tier
+from cases.errors import CaseError
+from cases.models import Case, CaseEvent, Category, RoutingDecision, RoutingOutcome, RoutingRule, RoutingTrigger
+from people.choices import Role
+from people.models import Shift, Team, User
+from people.roles import can_triage, can_work_cases, role_of
+from people.selectors import team_ids_of
+
+# Roles routing gives cases to. Leads triage and pull work themselves; they are not auto-assigned.
+ROUTABLE_ROLES = (Role.AGENT, Role.SPECIALIST)
+# Who edits routing rules. Rules hold no case data, so administrators may edit them too.
+ROUTING_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
+# The sweep leaves alone a case that routing looked at more recently than this.
+CATCH_UP_QUIET = timedelta(minutes=5)
+CATCH_UP_BATCH = 200
+# "Get next case" skips at most this many cases the person lacks the skills for, then gives up.
+PULL_SCAN_LIMIT = 50
+
+CONDITION_KEYS = ("category", "flag_kinds", "jurisdiction", "language", "tier")
+CONDITION_LABELS = {
+    "category": "Category",
+    "flag_kinds": "Flag kinds",
+    "jurisdiction": "Jurisdiction",
+    "language": "Language",
+    "tier": "Customer tier",
+}
+COUNTRIES = frozenset({"US", "AU"})
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+# Where a case's regulatory flag kinds come from: each source maps a case to kind codes. The
+# compliance app appends one in its AppConfig.ready(); empty until regulatory flags exist.
+flag_kind_sources: list[Callable[[Case], Iterable[str]]] = []
+
+
+def can_configure_routing(user) -> bool:
+    return role_of(user) in ROUTING_CONFIGURERS
+
+
+def can_read_decisions(user, case: Case) -> bool:
+    """Leads of the case's team see why it was routed; auditors read everything."""
+    return (can_triage(user) and case.team_id in team_ids_of(user)) or role_of(user) == Role.AUDITOR
+
+
+# --- pure rules: shifts, matching, ranking ---------------------------------------------------
+
+
+def shift_covers(*, weekday: int, starts_at: time, ends_at: time, local: datetime) -> bool:
+    """Whether a weekly shift, in the person's own zone, covers the local wall time ``local``.
+
+    A shift whose end is not after its start runs past midnight: Monday 22:00-06:00 covers
+    Monday from 22:00 and Tuesday until 06:00 (and 16:00-00:00 runs to Monday's midnight).
+    """
+    at, day = local.time(), local.weekday()
+    if starts_at < ends_at:
+        return day == weekday and starts_at <= at < ends_at
+    return (day == weekday and at >= starts_at) or (day == (weekday + 1) % 7 and at < ends_at)
+
+
+def on_shift(shifts: Iterable[tuple[int, time, time]], *, time_zone: str, now: datetime) -> bool:
+    """Whether any of ``(weekday, starts_at, ends_at)`` covers ``now`` read in ``time_zone``."""
+    local = now.astimezone(zoneinfo.ZoneInfo(time_zone))
+    return any(shift_covers(weekday=w, starts_at=s, ends_at=e, local=local) for w, s, e in shifts)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What rules look at, read once per case."""
+
+    category: str
+    jurisdiction: str
+    language: str
+    tier: str
+    flag_kinds: frozenset[str] = frozenset()
+
+
+def case_facts(case: Case) -> CaseFacts:
+    kinds = frozenset(kind for source in flag_kind_sources for kind in source(case))
+    return CaseFacts(
+        category=case.category.code,
+        jurisdiction=case.customer.jurisdiction,
+        language=case.language,
+        tier=case.customer.tier,
+        flag_kinds=kinds,
+    )
+
+
+def rule_conditions_match(conditions: dict, facts: CaseFacts) -> bool:
+    """Every non-empty condition must hold; an unknown key never matches (fail narrow, not wide)."""
+    for key, wanted in (conditions or {}).items():
+        if not wanted:
+            continue
+        allowed = set(wanted)
+        if key == "category":
+            ok = facts.category in allowed
+        elif key == "jurisdiction":
+            # "US" or "AU" stands for every state of the country.
+            ok = facts.jurisdiction in allowed or facts.jurisdiction[:2] in allowed
+        elif key == "language":
+            ok = facts.language in allowed
+        elif key == "tier":
+            ok = facts.tier in allowed
+        elif key == "flag_kinds":
+            ok = bool(facts.flag_kinds & allowed)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def rule_for(facts: CaseFacts, rules: Iterable[RoutingRule]) -> RoutingRule | None:
+    """The first rule (in the order given) that matches."""
+    return next((rule for rule in rules if rule_conditions_match(rule.conditions, facts)), None)
+
+
+def active_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(is_active=True).select_related("target_team").order_by("position", "id"))
+
+
+@dataclass
+class Candidate:
+    user_id: int
+    name: str
+    time_zone: str
+    capacity: int
+    skills: frozenset[str]
+    last_assigned_at: datetime | None
+    shifts: list[tuple[int, time, time]] = field(default_factory=list)
+    load: int = 0
+    reasons: list[str] = field(default_factory=list)
+    chosen: bool = False
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    def rank(self) -> tuple:
+        # Least loaded, then longest idle (never assigned counts as idle longest), then id.
+        idle = (0, 0.0) if self.last_assigned_at is None else (1, self.last_assigned_at.timestamp())
+        return (self.load, idle, self.user_id)
+
+    def as_json(self, passed_over: str = "") -> dict:
+        return {
+            "user_id": self.user_id,
+            "name": self.name,
+            "eligible": self.eligible,
+            "chosen": self.chosen,
+            "reasons": self.reasons + ([passed_over] if passed_over else []),
+            "load": self.load,
+            "capacity": self.capacity,
+        }
+
+
+def _passed_over(candidate: Candidate, winner: Candidate) -> str:
+    """Why an eligible person did not get the case, compared with who did."""
+    if candidate.load > winner.load:
+        return f"more open cases ({candidate.load}/{candidate.capacity})"
+    if candidate.rank()[1] > winner.rank()[1]:
+        return "assigned a case more recently"
+    return "same load and idle time; the earlier account was chosen"
+
+
+def candidates_json(candidates: list[Candidate]) -> list[dict]:
+    """Chosen first, then the other eligible ones in rank order, then the rest by name."""
+    winner = next((c for c in candidates if c.chosen), None)
+    eligible = sorted((c for c in candidates if c.eligible and not c.chosen), key=Candidate.rank)
+    rest = sorted((c for c in candidates if not c.eligible), key=lambda c: (c.name.lower(), c.user_id))
+    rows = [winner.as_json()] if winner else []
+    rows += [c.as_json(_passed_over(c, winner) if winner else "") for c in eligible]
+    rows += [c.as_json() for c in rest]
+    return rows
+
+
+def _name(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def _team_candidates(team_id: int) -> list[Candidate]:
+    """Active agents and specialists of the team with their weekly shifts (two queries)."""
+    rows = (
+        User.objects.filter(is_active=True, role__in=ROUTABLE_ROLES, memberships__team_id=team_id)
+        .order_by("pk")
+        .values_list(
+            "pk", "first_name", "last_name", "username", "time_zone", "max_open_cases", "skills", "last_assigned_at"
+        )
+    )
+    candidates = {
+        pk: Candidate(
+            user_id=pk,
+            name=_name(first, last, username),
+            time_zone=zone,
+            capacity=capacity,
+            skills=frozenset(skills or ()),
+            last_assigned_at=last_assigned,
+        )
+        for pk, first, last, username, zone, capacity, skills, last_assigned in rows
+    }
+    if candidates:
+        shifts = Shift.objects.filter(user_id__in=list(candidates)).values_list(
+            "user_id", "weekday", "starts_at", "ends_at"
+        )
+        for user_id, weekday, starts_at, ends_at in shifts:
+            candidates[user_id].shifts.append((weekday, starts_at, ends_at))
+    return list(candidates.values())
+
+
+def _open_load(user_ids: list[int]) -> dict[int, int]:
+    """Open cases each person owns: one aggregate over the assignee's partial open-cases index."""
+    if not user_ids:
+        return {}
+    rows = (
+        Case.objects.filter(assignee_id__in=user_ids, status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    return dict(rows)
+
+
+def _lock_users(user_ids: list[int]) -> None:
+    # Id order: two routers locking overlapping sets of people can never deadlock.
+    list(User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _summarize_refusals(candidates: list[Candidate]) -> str:
+    counts: dict[str, int] = {}
+    for candidate in candidates:
+        for reason in candidate.reasons:
+            key = (
+                "at capacity"
+                if reason.startswith("at capacity")
+                else "missing a skill"
+                if reason.startswith("missing skill")
+                else reason
+            )
+            counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
+
+
+# --- routing one case ------------------------------------------------------------------------
+
+
+def _snapshot(case: Case) -> dict:
+    return {"team_id": case.team_id, "assignee_id": case.assignee_id, "version": case.version}
+
+
+def _event(case: Case, *, kind: str, at: datetime, data: dict, actor: User | None = None) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, created_at=at)
+
+
+def _assignment_event(case: Case, assignee: User | Candidate, *, at: datetime, decision: RoutingDecision, actor=None):
+    name = assignee.name if isinstance(assignee, Candidate) else str(assignee)
+    user_id = assignee.user_id if isinstance(assignee, Candidate) else assignee.pk
+    _event(
+        case,
+        kind=EventKind.ASSIGNMENT,
+        actor=actor,
+        at=at,
+        data={"from": None, "from_name": None, "to": user_id, "to_name": name, "routing_decision": decision.pk},
+    )
+
+
+@transaction.atomic
+def route_case(*, case_id: int, trigger: str, now: datetime | None = None) -> RoutingDecision | None:
+    """Route one case: pick its team by rule, then an agent, and record why. Idempotent.
+
+    Returns None, writing nothing, when there is nothing to do: the case is gone, closed or
+    resolved, already has an assignee, or another transaction holds it right now (a router or
+    a person editing it; the catch-up sweep comes back to it). Otherwise returns the decision,
+    written in the same transaction as the case change, its timeline events and audit entry.
+    """
+    trigger = RoutingTrigger(trigger)
+    now = now or timezone.now()
+    # SKIP LOCKED: a case another router (or editor) holds is theirs; waiting would only make
+    # this router assign it a second time after they commit. ``of=self`` locks only the case,
+    # not the joined customer, category and team rows every other router also reads.
+    case = (
+        Case.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("category", "customer", "team")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None or case.status not in OPEN_STATUSES or case.assignee_id is not None:
+        return None
+    before = _snapshot(case)
+    rule = rule_for(case_facts(case), active_rules())
+    from_team = None
+    if rule is not None and rule.target_team_id != case.team_id:
+        from_team, case.team = case.team, rule.target_team
+        _event(
+            case,
+            kind=EventKind.TRANSFER,
+            at=now,
+            data={"from_team": from_team.name, "to_team": case.team.name, "routing_rule": rule.name},
+        )
+    team = case.team
+    if rule is None:
+        how = f"No rule matched; it stays with {team}. "
+    elif from_team is not None:
+        how = f"Rule {rule.name!r} moved it from {from_team} to {team}. "
+    else:
+        how = f"Rule {rule.name!r} matched; it stays with {team}. "
+
+    candidates: list[Candidate] = []
+    chosen: Candidate | None = None
+    if not team.auto_assign:
+        outcome = RoutingOutcome.QUEUE_PULL
+        summary = f"{team} takes no automatic assignments: left in its queue for a member to pull."
+    else:
+        candidates = _team_candidates(team.pk)
+        required = list(rule.required_skills) if rule else []
+        for candidate in candidates:
+            if not on_shift(candidate.shifts, time_zone=candidate.time_zone, now=now):
+                candidate.reasons.append("off shift")
+            candidate.reasons += [f"missing skill: {skill}" for skill in required if skill not in candidate.skills]
+        hopeful = [c.user_id for c in candidates if c.eligible]
+        if hopeful:
+            # Locked before counting: a router that got here first commits its assignment
+            # before this one reads the load, so nobody goes past capacity. The count is a
+            # separate statement on purpose: under READ COMMITTED it sees that commit.
+            _lock_users(hopeful)
+        loads = _open_load([c.user_id for c in candidates])
+        for candidate in candidates:
+            candidate.load = loads.get(candidate.user_id, 0)
+            if candidate.eligible and candidate.load >= candidate.capacity:
+                candidate.reasons.append(f"at capacity {candidate.load}/{candidate.capacity}")
+        eligible = sorted((c for c in candidates if c.eligible), key=Candidate.rank)
+        if eligible:
+            chosen = eligible[0]
+            chosen.chosen = True
+            outcome = RoutingOutcome.ASSIGNED
+            summary = (
+                f"Assigned to {chosen.name}, the least loaded of {len(eligible)} eligible "
+                f"({chosen.load}/{chosen.capacity} open before this case)"
+            )
+            if any(c.load == chosen.load for c in eligible[1:]):
+                summary += " and the longest idle of those as loaded"
+            summary += "."
+        elif candidates:
+            outcome = RoutingOutcome.NO_CANDIDATE
+            summary = f"Nobody in {team} can take it now ({_summarize_refusals(candidates)}); it waits in the queue."
+        else:
+            outcome = RoutingOutcome.NO_CANDIDATE
+            summary = f"{team} has no active agents or specialists; it waits in the queue."
+
+    decision = RoutingDecision.objects.create(
+        case=case,
+        created_at=now,
+        trigger=trigger,
+        rule=rule,
+        rule_name=rule.name if rule else "",
+        from_team=from_team,
+        team=team,
+        assignee_id=chosen.user_id if chosen else None,
+        outcome=outcome,
+        summary=(how + summary)[:300],
+        candidates=candidates_json(candidates),
+    )
+    fields = []
+    if from_team is not None:
+        fields.append("team")
+    if chosen is not None:
+        _assignment_event(case, chosen, at=now, decision=decision)
+        case.assignee_id = chosen.user_id
+        fields.append("assignee")
+        User.objects.filter(pk=chosen.user_id).update(last_assigned_at=now)
+    if fields:
+        case.updated_at = now
+        case.version += 1
+        case.save(update_fields=[*fields, "updated_at", "version"])
+    audit_record(
+        actor=None,
+        action="case.route",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after={**_snapshot(case), "routing_decision_id": decision.pk, "outcome": outcome, "rule": decision.rule_name},
+    )
+    return decision
+
+
+def route_catch_up(*, now: datetime | None = None, limit: int = CATCH_UP_BATCH) -> int:
+    """Route open, unassigned cases that routing has not looked at lately; returns decisions written.
+
+    Picks cases of auto-assigning teams with no decision in the last ``CATCH_UP_QUIET``, and
+    cases anywhere that were never routed at all (a lost task: their rule may move them).
+    Each case is routed in its own transaction, oldest first, at most ``limit`` per run, so a
+    second run right after the first finds nothing to do.
+    """
+    now = now or timezone.now()
+    decided = RoutingDecision.objects.filter(case=OuterRef("pk"))
+    due_ids = list(
+        Case.objects.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
+        .filter(
+            (Q(team__auto_assign=True) & ~Exists(decided.filter(created_at__gt=now - CATCH_UP_QUIET)))
+            | ~Exists(decided)
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    written = 0
+    for case_id in due_ids:
+        written += route_case(case_id=case_id, trigger=RoutingTrigger.CATCH_UP, now=now) is not None
+    return written
+
+
+def routing_enqueue(*, case_id: int, trigger: str) -> None:
+    """Route the case after the current transaction commits (a task on the ``routing`` queue).
+
+    After commit, so the worker sees the case as the caller left it; if the transaction rolls
+    back, nothing is sent.
+    """
+    from cases.routing_tasks import route_case_task
+
+    trigger = RoutingTrigger(trigger).value
+    transaction.on_commit(lambda: route_case_task.delay(case_id, trigger))
+
+
+# --- "Get next case" -------------------------------------------------------------------------
+
+
+def _urgency_order() -> list:
+    rank = SqlCase(
+        *(When(priority=priority, then=Value(weight)) for priority, weight in PRIORITY_RANK.items()),
+        default=Value(len(PRIORITY_RANK)),
+    )
+    return [F("sla_due_at").asc(nulls_last=True), rank.asc(), "received_at", "pk"]
+
+
+def _required_skills(case: Case, rules: list[RoutingRule]) -> list[str]:
+    # The skills the rule that sends cases like this one to this team asks for; a case a lead
+    # moved by hand to a team no rule targets asks for none.
+    rule = rule_for(case_facts(case), rules)
+    return list(rule.required_skills) if rule and rule.target_team_id == case.team_id else []
+
+
+@transaction.atomic
+def case_claim_next(*, actor: User, now: datetime | None = None) -> Case | None:
+    """Give the person the most urgent unassigned open case of their teams they are able to take.
+
+    Most urgent: earliest SLA due time (cases with no running timer last), then priority, then
+    oldest. Cases whose routing rule needs a skill the person lacks are skipped. Returns the
+    case, now assigned to them with a decision (trigger "pull") on record, or None when no case
+    is free. Raises CaseError if their role does not work cases or they are at capacity.
+    """
+    if not can_work_cases(actor):
+        raise CaseError("Only agents, leads and specialists take cases from a queue.")
+    now = now or timezone.now()
+    # The person's own row first: two presses from two tabs take turns, so capacity holds.
+    me = User.objects.select_for_update().get(pk=actor.pk)
+    load = _open_load([me.pk]).get(me.pk, 0)
+    if load >= me.max_open_cases:
+        raise CaseError(
+            f"You have {load} open cases and your limit is {me.max_open_cases}: "
+            "resolve or hand one back before taking another."
+        )
+    team_ids = list(me.memberships.values_list("team_id", flat=True))
+    rules = active_rules()
+    skipped: list[int] = []
+    for _ in range(PULL_SCAN_LIMIT):
+        # SKIP LOCKED: a case someone else is claiming (or routing, or editing) right now is
+        # passed over instead of waited on, so simultaneous presses get different cases.
+        case = (
+            Case.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("category", "customer", "team")
+            .filter(team_id__in=team_ids, status__in=OPEN_STATUSES, assignee__isnull=True)
+            .exclude(pk__in=skipped)
+            .order_by(*_urgency_order())
+            .first()
+        )
+        if case is None:
+            return None
+        missing = [skill for skill in _required_skills(case, rules) if skill not in (me.skills or [])]
+        if missing:
+            skipped.append(case.pk)
+            continue
+        return _claim(case, me, load=load, now=now)
+    return None
+
+
+def _claim(case: Case, me: User, *, load: int, now: datetime) -> Case:
+    before = _snapshot(case)
+    name = str(me)
+    decision = RoutingDecision.objects.create(
+        case=case,
+        created_at=now,
+        trigger=RoutingTrigger.PULL,
+        team=case.team,
+        assignee=me,
+        outcome=RoutingOutcome.CLAIMED,
+        summary=f"{name} took it with Get next case ({load}/{me.max_open_cases} open before this case).",
+        candidates=[
+            {
+                "user_id": me.pk,
+                "name": name,
+                "eligible": True,
+                "chosen": True,
+                "reasons": [],
+                "load": load,
+                "capacity": me.max_open_cases,
+            }
+        ],
+    )
+    _assignment_event(case, me, at=now, decision=decision, actor=me)
+    case.assignee = me
+    case.updated_at = now
+    case.version += 1
+    case.save(update_fields=["assignee", "updated_at", "version"])
+    User.objects.filter(pk=me.pk).update(last_assigned_at=now)
+    audit_record(
+        actor=me,
+        action="case.claim",
+        object_type="case",
+        object_id=case.reference,
+        before=before,
+        after={**_snapshot(case), "routing_decision_id": decision.pk},
+    )
+    return case
+
+
+# --- rules: validate, save, order, switch ----------------------------------------------------
+
+
+def _known_values(key: str) -> frozenset[str] | None:
+    """Every value a case can have for ``key``; None where any well-formed code is accepted."""
+    if key == "category":
+        return frozenset(Category.objects.filter(is_active=True).values_list("code", flat=True))
+    if key == "jurisdiction":
+        return JURISDICTION_CODES | COUNTRIES
+    if key == "tier":
+        return frozenset(Tier.values)
+    return None
+
+
+def _well_formed(key: str, value: str) -> bool:
+    return bool(_LANGUAGE.match(value) if key == "language" else _CODE.match(value))
+
+
+def _condition_problems(conditions: Any) -> list[str]:
+    if not isinstance(conditions, dict):
+        return [f"Conditions must map {', '.join(CONDITION_KEYS)} to lists of values."]
+    problems = []
+    for key in sorted(set(conditions) - set(CONDITION_KEYS)):
+        problems.append(f"{key!r} is not something a rule can match on; use {', '.join(CONDITION_KEYS)}.")
+    for key in CONDITION_KEYS:
+        values = conditions.get(key)
+        if not values:
+            continue
+        label = CONDITION_LABELS[key]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(f"{label}: expected a list of codes.")
+            continue
+        known = _known_values(key)
+        unknown = [v for v in values if (v not in known if known is not None else not _well_formed(key, v))]
+        if unknown:
+            verb = "is" if len(unknown) == 1 else "are"
+            problems.append(f"{label}: {', '.join(unknown)} {verb} not a known code.")
+    return problems
+
+
+def routing_rule_validate(
+    *, rule: RoutingRule | None, name: str, conditions: Any, target_team: Team | None, required_skills: Any
+) -> dict[str, list[str]]:
+    """Every problem with a rule as it would be saved, by field name; empty when it is valid."""
+    problems: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        problems["name"] = ["Give the rule a name."]
+    elif len(name) > 100:
+        problems["name"] = ["Keep the name within 100 characters."]
+    elif RoutingRule.objects.filter(name__iexact=name).exclude(pk=getattr(rule, "pk", None)).exists():
+        problems["name"] = [f"A rule called {name!r} exists already."]
+    if target_team is None or getattr(target_team, "pk", None) is None:
+        problems["target_team"] = ["Choose the team this rule sends cases to; a rule without a target routes nothing."]
+    if found := _condition_problems(conditions):
+        problems["conditions"] = found
+    if not isinstance(required_skills, list) or not all(isinstance(s, str) for s in required_skills):
+        problems["required_skills"] = ["Required skills are a list of skill codes."]
+    elif bad := [s for s in required_skills if not _CODE.match(s)]:
+        problems["required_skills"] = [
+            f"{', '.join(bad)}: a skill code is lower-case letters, digits, '-' or '_' (e.g. scam, reg-e)."
+        ]
+    return problems
+
+
+def _clean_conditions(conditions: dict) -> dict[str, list[str]]:
+    # One canonical shape: known keys only, no empty lists, values sorted without repeats.
+    return {key: sorted(set(conditions[key])) for key in CONDITION_KEYS if conditions.get(key)}
+
+
+def _rule_snapshot(rule: RoutingRule) -> dict:
+    return {
+        "name": rule.name,
+        "position": rule.position,
+        "is_active": rule.is_active,
+        "conditions": rule.conditions,
+        "target_team_id": rule.target_team_id,
+        "required_skills": rule.required_skills,
+    }
+
+
+def _check_configurer(actor) -> None:
+    if actor is not None and not can_configure_routing(actor):
+        raise CaseError("Only leads and administrators change routing rules.")
+
+
+@transaction.atomic
+def routing_rule_save(
+    *,
+    actor: User | None,
+    rule: RoutingRule | None = None,
+    name: str,
+    position: int | None = None,
+    is_active: bool,
+    conditions: Any,
+    target_team: Team | None,
+    required_skills: Any,
+) -> RoutingRule:
+    """Create or edit a rule. It applies to cases routed from the moment this commits.
+
+    ``position`` None puts a new rule last and keeps an existing one where it is. Raises
+    ``ValidationError`` keyed by field name (a rule without a target team among them), and
+    then writes nothing; CaseError if the actor may not configure routing.
+    """
+    _check_configurer(actor)
+    problems = routing_rule_validate(
+        rule=rule, name=name, conditions=conditions, target_team=target_team, required_skills=required_skills
+    )
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    if rule is None:
+        if position is None:
+            last = RoutingRule.objects.aggregate(last=Max("position"))["last"]
+            position = 0 if last is None else last + 1
+        rule = RoutingRule(created_at=now, position=position)
+        before = None
+    else:
+        rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+        before = _rule_snapshot(rule)
+        if position is not None:
+            rule.position = position
+    rule.name = name.strip()
+    rule.is_active = is_active
+    rule.conditions = _clean_conditions(conditions)
+    rule.target_team = target_team
+    rule.required_skills = sorted(set(required_skills))
+    rule.updated_at = now
+    rule.save()
+    audit_record(
+        actor=actor,
+        action="routing_rule.save",
+        object_type="routing_rule",
+        object_id=rule.pk,
+        before=before,
+        after=_rule_snapshot(rule),
+    )
+    return rule
+
+
+@transaction.atomic
+def routing_rule_move(*, actor: User | None, rule: RoutingRule, direction: str) -> RoutingRule:
+    """Swap a rule with its neighbour above ("up") or below ("down"); positions become 0..n-1.
+
+    Moving the first rule up or the last one down changes nothing and records nothing.
+    """
+    _check_configurer(actor)
+    if direction not in ("up", "down"):
+        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+    # Every rule is locked: a concurrent move would otherwise interleave the renumbering.
+    ordered = list(RoutingRule.objects.select_for_update().order_by("position", "id"))
+    index = next(i for i, row in enumerate(ordered) if row.pk == rule.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(ordered):
+        return ordered[index]
+    before = [row.pk for row in ordered]
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    changed = []
+    for position, row in enumerate(ordered):
+        if row.position != position:
+            row.position = position
+            changed.append(row)
+    RoutingRule.objects.bulk_update(changed, ["position"])
+    audit_record(
+        actor=actor,
+        action="routing_rule.move",
+        object_type="routing_rule",
+        object_id=rule.pk,
+        before={"order": before},
+        after={"order": [row.pk for row in ordered], "direction": direction},
+    )
+    return ordered[other]
+
+
+@transaction.atomic
+def routing_rule_set_active(*, actor: User | None, rule: RoutingRule, is_active: bool) -> RoutingRule:
+    """Switch a rule on or off for cases routed from now on; decisions already made stay as they are."""
+    _check_configurer(actor)
+    rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    if rule.is_active == is_active:
+        return rule
+    rule.is_active = is_active
+    rule.updated_at = timezone.now()
+    rule.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="routing_rule.activate" if is_active else "routing_rule.deactivate",
+        object_type="routing_rule",
+        object_id=rule.pk,
+        before={"is_active": not is_active},
+        after={"is_active": is_active},
+    )
+    return rule
+
+
+def can_switch_auto_assign(user, team: Team) -> bool:
+    """Leads switch their own teams; administrators any team."""
+    role = role_of(user)
+    return role == Role.ADMIN or (role == Role.LEAD and team.pk in team_ids_of(user))
+
+
+@transaction.atomic
+def team_set_auto_assign(*, actor: User, team: Team, auto_assign: bool) -> Team:
+    """Turn automatic assignment on or off for a team (off: members pull with "Get next case").
+
+    Cases already assigned keep their assignee. Turning it back on leaves the waiting cases
+    to the catch-up sweep, which routes them within its next runs. Raises CaseError if the
+    actor is not a lead of the team or an administrator.
+    """
+    if not can_switch_auto_assign(actor, team):
+        raise CaseError(f"Only a lead of {team} or an administrator switches its automatic assignment.")
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.auto_assign == auto_assign:
+        return team
+    team.auto_assign = auto_assign
+    team.save(update_fields=["auto_assign"])
+    audit_record(
+        actor=actor,
+        action="team.auto_assign_on" if auto_assign else "team.auto_assign_off",
+        object_type="team",
+        object_id=team.pk,
+        before={"auto_assign": not auto_assign},
+        after={"auto_assign": auto_assign},
+    )
+    return team
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def routing_decision_latest(case: Case) -> RoutingDecision | None:
+    """The most recent decision on the case, with its rule, teams and assignee joined in."""
+    return (
+        RoutingDecision.objects.filter(case=case)
+        .select_related("rule", "team", "from_team", "assignee")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def routing_decision_for(*, user, case: Case) -> RoutingDecision | None:
+    """What the case page shows: the latest decision for leads of its team and auditors, else None."""
+    return routing_decision_latest(case) if can_read_decisions(user, case) else None
+
+
+def routing_decisions_for_case(case: Case) -> list[RoutingDecision]:
+    return list(
+        RoutingDecision.objects.filter(case=case)
+        .select_related("rule", "team", "from_team", "assignee")
+        .order_by("-created_at", "-id")
+    )
+
+
+def routing_rule_list() -> list[RoutingRule]:
+    return list(RoutingRule.objects.select_related("target_team").order_by("position", "id"))
+
+
+def team_list_for_auto_assign(user) -> list[Team]:
+    """Teams whose automatic assignment the user may switch: administrators all, leads their own."""
+    qs = Team.objects.order_by("name")
+    if role_of(user) != Role.ADMIN:
+        qs = qs.filter(pk__in=team_ids_of(user))
+    return list(qs)
