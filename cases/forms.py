@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
-from cases.choices import Priority, Status, allowed_next
-from cases.models import Case, Category
+from cases.choices import JURISDICTIONS, Channel, Priority, Status, Tier, allowed_next
+from cases.models import Case, Category, SlaPolicy
 from cases.services import MAX_BODY_LENGTH
-from people.models import User
+from cases.sla_policies import CONDITION_KEYS
+from people.models import BusinessCalendar, Team, User
 from people.selectors import user_list_assignable
 
 
@@ -73,3 +74,87 @@ class BulkActionForm(forms.Form):
         if data.get("action") == "status" and not data.get("to_status"):
             self.add_error("to_status", "Choose the status to move the selected cases to.")
         return data
+
+
+class SlaPolicyForm(forms.Form):
+    """A policy as a lead edits it. Types are checked here; the rules live in the service."""
+
+    name = forms.CharField(max_length=100)
+    is_active = forms.BooleanField(required=False, initial=True, label="Active for new cases")
+    priority = forms.MultipleChoiceField(choices=Priority.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    category = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.filter(is_active=True), to_field_name="code", required=False
+    )
+    tier = forms.MultipleChoiceField(choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    channel = forms.MultipleChoiceField(choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    jurisdiction = forms.MultipleChoiceField(choices=JURISDICTIONS, required=False)
+    team = forms.ModelMultipleChoiceField(queryset=Team.objects.all(), to_field_name="slug", required=False)
+    calendar = forms.ModelChoiceField(
+        queryset=BusinessCalendar.objects.order_by("name"),
+        required=False,
+        empty_label="Around the clock (elapsed minutes)",
+        help_text="Targets count the open minutes of this calendar.",
+    )
+    first_response_minutes = forms.IntegerField(required=False, label="First response (minutes)")
+    next_response_minutes = forms.IntegerField(required=False, label="Next response (minutes)")
+    resolution_minutes = forms.IntegerField(required=False, label="Resolution (minutes)")
+    warn_percent = forms.IntegerField(
+        required=False, initial=80, label="Warn at % of target", help_text="1–99; empty for no share-based warning."
+    )
+    warn_minutes_before = forms.IntegerField(
+        required=False, label="…or minutes before due", help_text="Whichever comes first."
+    )
+    breach_raise_priority = forms.BooleanField(required=False, label="Raise the priority on breach")
+    breach_escalate = forms.BooleanField(required=False, label="Escalate on breach")
+    change_note = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Why this change",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. tighter chat promise from 1 March", "size": 50}),
+    )
+
+    @classmethod
+    def initial_for(cls, policy: SlaPolicy) -> dict:
+        version = policy.current_version
+        initial = {"name": policy.name, "is_active": policy.is_active}
+        if version is not None:
+            initial |= {key: list(version.conditions.get(key, [])) for key in CONDITION_KEYS}
+            initial |= {
+                field: getattr(version, field)
+                for field in (
+                    "first_response_minutes",
+                    "next_response_minutes",
+                    "resolution_minutes",
+                    "warn_percent",
+                    "warn_minutes_before",
+                    "breach_raise_priority",
+                    "breach_escalate",
+                )
+            }
+            initial["calendar"] = version.calendar_id
+        return initial
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        conditions = {key: [str(value) for value in data.get(key) or []] for key in CONDITION_KEYS}
+        conditions["category"] = [category.code for category in data.get("category") or []]
+        conditions["team"] = [team.slug for team in data.get("team") or []]
+        return {
+            "name": data["name"],
+            "is_active": data["is_active"],
+            "conditions": {key: values for key, values in conditions.items() if values},
+            "calendar": data["calendar"],
+            "first_response_minutes": data["first_response_minutes"],
+            "next_response_minutes": data["next_response_minutes"],
+            "resolution_minutes": data["resolution_minutes"],
+            "warn_percent": data["warn_percent"],
+            "warn_minutes_before": data["warn_minutes_before"],
+            "breach_raise_priority": data["breach_raise_priority"],
+            "breach_escalate": data["breach_escalate"],
+            "change_note": data["change_note"],
+        }
+
+    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
+        for key, messages in problems.items():
+            for message in messages:
+                self.add_error(key if key in self.fields else None, message)

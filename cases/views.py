@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import services
 from cases.access import can_assign_case, can_edit_case, get_case_for_user
 from cases.choices import OPEN_STATUSES
 from cases.errors import CaseError, StaleVersion
 from cases.filters import CaseFilter
-from cases.forms import AssignForm, BulkActionForm, MessageForm, PropertiesForm, StatusForm
+from cases.forms import AssignForm, BulkActionForm, MessageForm, PropertiesForm, SlaPolicyForm, StatusForm
+from cases.models import SlaPolicy
 from cases.selectors import (
     case_get_for_page,
     case_list_for_queue,
     case_list_mine,
+    case_sla_timers,
     case_timeline,
     customer_cases,
     customer_get_for_user,
+    sla_policy_overview,
+    sla_policy_versions,
+    sla_stop_the_clock,
 )
+from cases.sla_policies import sla_policy_move, sla_policy_save, sla_policy_set_active
 from people.choices import Role
-from people.roles import can_read_cases, can_triage, can_work_cases, role_of
+from people.forms import validation_problems
+from people.roles import can_configure_sla, can_read_cases, can_triage, can_work_cases, role_of
+
+# The stop-the-clock table looks back this far.
+STOP_THE_CLOCK_DAYS = 30
 
 
 @require_GET
@@ -76,6 +89,8 @@ def _render_list(request, *, title: str, qs, template_name: str, show_bulk: bool
         "sort": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else "",
         "show_bulk": show_bulk,
         "bulk_form": BulkActionForm(user=request.user) if show_bulk else None,
+        # One instant for every timer on the page, so two rows never disagree about "now".
+        "now": timezone.now(),
     }
     template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else template_name
     return render(request, template, context, status=status)
@@ -149,6 +164,8 @@ def _case_context(request, case, *, forms: dict | None = None, conflict: str = "
     return {
         "case": case,
         "events": list(case_timeline(case=case)),
+        "sla_timers": case_sla_timers(case=case),
+        "now": timezone.now(),
         "editable": editable,
         "assignable": assignable,
         "conflict": conflict,
@@ -175,6 +192,15 @@ def case_detail(request, reference: str):
     _require_reader(request.user)
     case = case_get_for_page(user=request.user, reference=reference)
     return _render_case(request, case)
+
+
+@require_GET
+def case_sla(request, reference: str):
+    """The case's SLA panel alone: the case page polls it so the time left stays current."""
+    _require_reader(request.user)
+    case = get_case_for_user(request.user, reference)
+    context = {"case": case, "sla_timers": case_sla_timers(case=case), "now": timezone.now()}
+    return render(request, "cases/_sla_panel.html", context)
 
 
 def _after_write(request, case, message: str) -> HttpResponse:
@@ -292,3 +318,91 @@ def customer_detail(request, account_number: str):
     cases = customer_cases(user=request.user, customer=customer)
     page = Paginator(cases, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/customer_detail.html", {"customer": customer, "page": page})
+
+
+# --- service SLA configuration (leads and admins) -----------------------------------------------
+
+
+def _require_configurer(user) -> None:
+    if not can_configure_sla(user):
+        raise PermissionDenied("Only leads and administrators configure service SLAs.")
+
+
+@require_GET
+def sla_overview(request):
+    _require_configurer(request.user)
+    since = timezone.now() - timedelta(days=STOP_THE_CLOCK_DAYS)
+    return render(
+        request,
+        "cases/sla_overview.html",
+        {
+            "rows": sla_policy_overview(),
+            "stop_the_clock": sla_stop_the_clock(since=since),
+            "since": since,
+            "days": STOP_THE_CLOCK_DAYS,
+        },
+    )
+
+
+def _policy_form_page(request, policy: SlaPolicy | None):
+    _require_configurer(request.user)
+    status = 200
+    if request.method == "POST":
+        form = SlaPolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = sla_policy_save(actor=request.user, policy=policy, position=None, **form.service_kwargs())
+            except ValidationError as exc:
+                form.add_service_errors(validation_problems(exc))
+            else:
+                number = saved.current_version.number
+                messages.success(
+                    request, f"Saved {saved.name}: version {number} applies to timers that start from now."
+                )
+                return redirect("sla:policy", pk=saved.pk)
+        status = 400
+    else:
+        form = SlaPolicyForm(initial=SlaPolicyForm.initial_for(policy) if policy else None)
+    context = {"form": form, "policy": policy, "versions": sla_policy_versions(policy=policy) if policy else []}
+    return render(request, "cases/sla_policy_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def sla_policy_new(request):
+    return _policy_form_page(request, None)
+
+
+def _policy_or_404(pk: int) -> SlaPolicy:
+    policy = SlaPolicy.objects.select_related("current_version").filter(pk=pk).first()
+    if policy is None:
+        raise Http404("No such policy.")
+    return policy
+
+
+@require_http_methods(["GET", "POST"])
+def sla_policy_edit(request, pk: int):
+    _require_configurer(request.user)
+    return _policy_form_page(request, _policy_or_404(pk))
+
+
+@require_POST
+def sla_policy_move_view(request, pk: int):
+    _require_configurer(request.user)
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down"):
+        return HttpResponseBadRequest("Move a policy up or down.")
+    policy = sla_policy_move(actor=request.user, policy=_policy_or_404(pk), direction=direction)
+    messages.success(request, f"Moved {policy.name} {direction}.")
+    return redirect("sla:overview")
+
+
+@require_POST
+def sla_policy_active_view(request, pk: int):
+    _require_configurer(request.user)
+    wanted = request.POST.get("is_active")
+    if wanted not in ("0", "1"):
+        return HttpResponseBadRequest("Say whether the policy should be active.")
+    policy = sla_policy_set_active(actor=request.user, policy=_policy_or_404(pk), is_active=wanted == "1")
+    state = "now applies to new cases" if policy.is_active else "no longer applies to new cases"
+    messages.success(request, f"{policy.name} {state}.")
+    return redirect("sla:overview")

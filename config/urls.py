@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cases import views as case_views
-from cases.urls import customer_urlpatterns
+from cases.urls import customer_urlpatterns, sla_urlpatterns
 from config.views import healthz
+from people.urls import calendar_urlpatterns, notification_urlpatterns
 
 urlpatterns = [
     path("", case_views.home, name="home"),
@@ -12,6 +13,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("customers/", include((customer_urlpatterns, "customers"))),
+    path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
+    path("sla/", include((sla_urlpatterns, "sla"))),
+    path("notifications/", include((notification_urlpatterns, "notifications"))),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
+
 from people.choices import Role
-from people.roles import can_read_cases, can_triage, can_work_cases, role_of
+from people.notifications import notifications_unread_count
+from people.roles import can_configure_sla, can_read_cases, can_triage, can_work_cases, role_of
 
 
 def navigation(request) -> dict:
@@ -15,6 +18,14 @@ def navigation(request) -> dict:
         items.append(("My cases", "cases:mine"))
     if can_read_cases(user):
         items.append(("Team queue" if not can_triage(user) else "Triage queue", "cases:queue"))
+    if can_configure_sla(user):
+        items.append(("SLA", "sla:overview"))
     if role_of(user) == Role.ADMIN or user.is_superuser:
         items.append(("Administration", "admin:index"))
-    return {"nav_items": items, "nav_role": role_of(user)}
+    return {
+        "nav_items": items,
+        "nav_role": role_of(user),
+        # Counted only when a template shows the bell (full pages, not htmx fragments): one
+        # COUNT on the partial index of a person's unread notifications.
+        "nav_unread": SimpleLazyObject(lambda: notifications_unread_count(user)),
+    }

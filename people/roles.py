@@ -10,6 +10,8 @@ CASE_WORKERS = frozenset({Role.AGENT, Role.LEAD, Role.SPECIALIST})
 TRIAGERS = frozenset({Role.LEAD})
 # Roles that may read every non-restricted case but change none of them here.
 ORG_WIDE_READERS = frozenset({Role.COMPLIANCE, Role.FIU, Role.AUDITOR})
+# Roles that configure the service SLA: policies and business calendars.
+SLA_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
 # Roles that see case data at all. Admins configure the system and see no case data.
 CASE_READERS = CASE_WORKERS | ORG_WIDE_READERS
 
@@ -33,3 +35,7 @@ def can_triage(user) -> bool:
 
 def can_read_cases(user) -> bool:
     return role_of(user) in CASE_READERS
+
+
+def can_configure_sla(user) -> bool:
+    return role_of(user) in SLA_CONFIGURERS

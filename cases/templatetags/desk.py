@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django import template
 
 from cases import masking
-from cases.choices import Status
+from cases.choices import SlaMetric, SlaState, Status
+from cases.models import SlaTimer
+from cases.sla import sla_remaining_minutes
 
 register = template.Library()
 
@@ -32,8 +37,12 @@ def status_label(value: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sort_link(context, key: str, label: str) -> str:
-    """A column header that toggles between ascending and descending on ``key``."""
+def sort_link(context, key: str, label: str, first: str = "desc") -> str:
+    """A column header that toggles between ascending and descending on ``key``.
+
+    The first click sorts descending, or ascending with ``first="asc"`` (the SLA column's
+    first click shows what breaches soonest).
+    """
     from django.utils.html import format_html
 
     current = context.get("sort") or "-received"
@@ -45,10 +54,80 @@ def sort_link(context, key: str, label: str) -> str:
     elif current == f"-{key}":
         query["sort"], arrow = key, " ▼"
     else:
-        query["sort"], arrow = f"-{key}", ""
+        query["sort"], arrow = (key if first == "asc" else f"-{key}"), ""
     if "f" not in query:
         query.setlist(
             "status", request.GET.getlist("status") or ["new", "open", "pending_customer", "pending_internal"]
         )
         query["f"] = "1"
     return format_html('<a href="?{}">{}{}</a>', query.urlencode(), label, arrow)
+
+
+# --- service SLA --------------------------------------------------------------------------------
+
+# A sign besides the colour, so a state reads the same to someone who cannot tell red from green.
+_SLA_SIGNS = {
+    SlaState.OK: "●",
+    SlaState.WARNING: "▲",
+    SlaState.BREACHED: "✕",
+    SlaState.PAUSED: "⏸",
+    SlaState.MET: "✓",
+    SlaState.STOPPED: "–",
+}
+
+
+@register.filter
+def minutes_human(minutes: int | None) -> str:
+    """Business minutes as people say them: "45m", "1h 20m", "3h", "26h"."""
+    if minutes is None:
+        return "—"
+    minutes = abs(int(minutes))
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, rest = divmod(minutes, 60)
+    if hours >= 10 or rest == 0:
+        return f"{hours}h"
+    return f"{hours}h {rest}m"
+
+
+@dataclass(frozen=True)
+class TimerView:
+    """How one timer reads on screen: its state (the CSS class), a sign and a short phrase."""
+
+    state: str
+    state_label: str
+    sign: str
+    metric: str
+    phrase: str
+    remaining: int | None
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} {self.phrase}"
+
+
+def timer_view(timer: SlaTimer, now: datetime) -> TimerView:
+    state = SlaState(timer.state(now))
+    metric = SlaMetric(timer.metric).label
+    remaining = sla_remaining_minutes(timer, now) if state not in (SlaState.MET, SlaState.STOPPED) else None
+    if state == SlaState.PAUSED:
+        phrase = "paused" + (", breached" if timer.breached_at else "")
+    elif state == SlaState.MET:
+        phrase = "met"
+    elif state == SlaState.STOPPED:
+        phrase = "stopped"
+    elif state == SlaState.BREACHED:
+        # Overdue time counts open minutes only: a breach at Friday's close reads "overdue"
+        # all weekend rather than a growing figure nobody could have worked.
+        phrase = f"{minutes_human(remaining)} overdue" if remaining is not None and remaining < 0 else "overdue"
+    else:
+        phrase = f"{minutes_human(remaining)} left"
+    return TimerView(state.value, state.label, _SLA_SIGNS[state], metric, phrase, remaining)
+
+
+@register.simple_tag
+def sla_timer(timer: SlaTimer, now: datetime) -> TimerView:
+    """``{% sla_timer timer now as view %}``: reads only the timer and its pinned calendar."""
+    return timer_view(timer, now)

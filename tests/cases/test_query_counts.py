@@ -13,23 +13,38 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases.choices import Channel, EventKind, Priority, Status, Tier
-from tests.factories import CaseEventFactory, CaseFactory, CategoryFactory, CustomerFactory
+from cases.choices import Channel, EventKind, Priority, SlaMetric, Status, Tier
+from cases.models import SlaPause
+from tests.factories import (
+    BusinessCalendarFactory,
+    CaseEventFactory,
+    CaseFactory,
+    CategoryFactory,
+    CustomerFactory,
+    SlaTimerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
+# Every full page also counts the viewer's unread notifications for the bell in the top bar
+# (one COUNT on the partial unread index): that is the "+ 1" in each budget below.
+BELL = 1
 # session, user, the viewer's team ids, COUNT(*) for the pager, the page of cases (customer,
-# category, team and assignee joined in), the filter form's category, team and assignee
-# choices, and the bulk form's assignee choices.
-QUEUE_QUERIES_FOR_A_LEAD = 9
+# category, team and assignee joined in), the page's running SLA timers (one prefetch, their
+# calendar versions joined in), the filter form's category, team and assignee choices, and
+# the bulk form's assignee choices.
+QUEUE_QUERIES_FOR_A_LEAD = 10 + BELL
 # The same without the bulk form, which only leads get.
-MY_CASES_QUERIES = 8
+MY_CASES_QUERIES = 9 + BELL
 # session, user, team ids, the case (customer, category, team, assignee joined in), the whole
-# timeline with authors, the assign form's choices and the properties form's categories
-# (twice: Django's required <select> reads its first option to decide on `required`).
-CASE_PAGE_QUERIES_FOR_A_LEAD = 8
+# timeline with authors, the case's SLA timers (policy, version and calendar joined in), the
+# assign form's choices and the properties form's categories (twice: Django's required
+# <select> reads its first option to decide on `required`).
+CASE_PAGE_QUERIES_FOR_A_LEAD = 9 + BELL
+# The same when the case has timers: their pauses (with who paused) come in one more query.
+CASE_PAGE_QUERIES_WITH_TIMERS = CASE_PAGE_QUERIES_FOR_A_LEAD + 1
 # session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases.
-CUSTOMER_PAGE_QUERIES = 6
+CUSTOMER_PAGE_QUERIES = 6 + BELL
 
 
 def _varied_cases(team, count: int, assignees: list) -> list:
@@ -162,3 +177,56 @@ def test_it_reads_a_queue_page_without_deduplicating_every_open_case(client_for,
 
     assert "Unique" not in plan
     assert "Aggregate" not in plan
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_it_renders_the_queue_with_timers_on_every_row_in_the_same_number_of_queries(
+    client_for, django_assert_num_queries, team, lead, agent, count
+):
+    calendar_version = BusinessCalendarFactory().versions.get()
+    for i, case in enumerate(_varied_cases(team, count, [agent])):
+        SlaTimerFactory(case=case, metric=SlaMetric.FIRST_RESPONSE, calendar_version=calendar_version)
+        SlaTimerFactory(
+            case=case,
+            metric=SlaMetric.RESOLUTION,
+            target_minutes=480,
+            paused_at=timezone.now() if i % 3 == 0 else None,
+        )
+    client = client_for(lead)
+
+    with django_assert_num_queries(QUEUE_QUERIES_FOR_A_LEAD):
+        response = client.get("/cases/?sort=sla")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('<span class="sla sla-') == 2 * min(count, 50)
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_it_renders_the_case_page_with_timers_and_pauses_in_a_fixed_number_of_queries(
+    client_for, django_assert_num_queries, team, lead, agent, count
+):
+    case = CaseFactory(team=team, assignee=agent)
+    start = case.received_at
+    pausers = itertools.cycle([agent, lead, None])
+    for i in range(count):
+        timer = SlaTimerFactory(
+            case=case,
+            metric=SlaMetric.NEXT_RESPONSE,
+            started_at=start + timedelta(minutes=i),
+            met_at=start + timedelta(minutes=i, seconds=30),
+        )
+        SlaPause.objects.create(
+            timer=timer,
+            started_at=timer.started_at,
+            ended_at=timer.started_at + timedelta(seconds=10),
+            business_minutes=0,
+            reason=f"Waiting on the customer {i}",
+            actor=next(pausers),
+        )
+    client = client_for(lead)
+
+    with django_assert_num_queries(CASE_PAGE_QUERIES_WITH_TIMERS):
+        response = client.get(f"/cases/{case.reference}/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('<article class="sla-timer') == count

@@ -25,11 +25,11 @@ def _nav(html: str) -> list[str]:
     [
         (Role.AGENT, ["My cases", "Team queue"]),
         (Role.SPECIALIST, ["My cases", "Team queue"]),
-        (Role.LEAD, ["My cases", "Triage queue"]),
+        (Role.LEAD, ["My cases", "Triage queue", "SLA"]),
         (Role.COMPLIANCE, ["Team queue"]),
         (Role.FIU, ["Team queue"]),
         (Role.AUDITOR, ["Team queue"]),
-        (Role.ADMIN, ["Administration"]),
+        (Role.ADMIN, ["SLA", "Administration"]),
     ],
 )
 def test_it_offers_each_role_only_its_own_pages(client_for, team, role, items):
@@ -50,11 +50,12 @@ def test_it_links_an_agent_to_their_cases_and_their_queue_but_not_the_admin(clie
     assert "Ana Reyes · Agent · UTC" in html
 
 
-def test_it_links_an_admin_to_the_admin_site_only(client_for, admin_user):
+def test_it_links_an_admin_to_the_admin_site_and_the_sla_configuration_only(client_for, admin_user):
     html = client_for(admin_user).get("/cases/").content.decode()
 
-    assert _nav(html) == ["Administration"]
+    assert _nav(html) == ["SLA", "Administration"]
     assert '<a href="/admin/"' in html
+    assert '<a href="/sla/"' in html
     assert "/cases/mine/" not in html
 
 
@@ -78,4 +79,8 @@ def test_it_tells_templates_the_viewers_role(lead):
     context = navigation(request)
 
     assert context["nav_role"] == Role.LEAD
-    assert context["nav_items"] == [("My cases", "cases:mine"), ("Triage queue", "cases:queue")]
+    assert context["nav_items"] == [
+        ("My cases", "cases:mine"),
+        ("Triage queue", "cases:queue"),
+        ("SLA", "sla:overview"),
+    ]
