@@ -44,7 +44,9 @@ from cases.choices import (
     Status,
     Tier,
 )
-from people.business_time import WorkCalendar, add_business_minutes, business_minutes_between
+from cases.sla import DEFAULT_PAUSE_REASON, policy_conditions_match, sla_due_at, sla_warn_at
+from cases.sla_sweep import PRIORITY_RAISE
+from people.business_time import WorkCalendar, business_minutes_between
 from people.choices import Role, TeamKind
 
 # Demo data only: every persona and generated colleague signs in with this (see README).
@@ -609,6 +611,8 @@ RESOLVE_REASONS = [
     "Duplicate of the customer's other case.",
 ]
 CLOSE_NOTE = "Reopen window ended."
+# What case_add_customer_message records when the customer's answer reopens a pending case.
+CUSTOMER_REPLIED = "The customer replied."
 
 # --- Volume -----------------------------------------------------------------------------------
 
@@ -1155,9 +1159,15 @@ class DemoGenerator:
             version += 1
 
         def customer_writes(t):
+            nonlocal version
             self._event(
                 events, case_id, EventKind.CUSTOMER_MESSAGE, None, at(t), rng.choice(CUSTOMER_FOLLOW_UPS).format(**text)
             )
+            version += 1
+            if state == Status.PENDING_CUSTOMER:
+                # The answer puts the case back to open in the same write (case_add_customer_message).
+                status(None, Status.OPEN, t, CUSTOMER_REPLIED)
+                version -= 1
 
         def assign(actor, to, t):
             nonlocal assignee, version
@@ -1216,7 +1226,6 @@ class DemoGenerator:
                         assign(rng.choice(leads) if leads else None, other, anchor)
                 elif state == Status.PENDING_CUSTOMER:
                     customer_writes(anchor)
-                    status(assignee, Status.OPEN, anchor + rng.randrange(60, 3 * HOUR))
                 elif state == Status.PENDING_INTERNAL:
                     self._event(events, case_id, EventKind.NOTE, assignee, at(anchor), rng.choice(INTERNAL_DONE_NOTES))
                     status(assignee, Status.OPEN, anchor + rng.randrange(30, 600))
@@ -1356,29 +1365,27 @@ class DemoGenerator:
                 add(EventKind.REPLY, agent, t + 1200, rng.choice(AGENT_UPDATES).format(**text))
             else:
                 add(EventKind.CUSTOMER_MESSAGE, None, t, rng.choice(CUSTOMER_FOLLOW_UPS).format(**text))
-                add(EventKind.STATUS, agent, t + 300, "", {"from": state, "to": Status.OPEN})
+                add(EventKind.STATUS, None, t, CUSTOMER_REPLIED, {"from": state, "to": Status.OPEN})
                 state = Status.OPEN
                 sla_entries += 1
         row = (
             case_id, reference, customer + 1, subject, Channel.EMAIL, self.org.category_ids["withdrawals"],
             Priority.HIGH, state, self.org.team_ids[MANILA], agent, language, ts, ts, cursor, first_reply, None, None,
-            0, 1 + sum(1 for e in events if e[3] is not None),
+            # One write per staff action and per follow-up message (the first opened the case).
+            0, sum(1 for e in events if e[3] is not None or e[2] == EventKind.CUSTOMER_MESSAGE),
         )  # fmt: skip
         return row, events
 
 
 # --- Service SLA replay -----------------------------------------------------------------------
 
-DEFAULT_PAUSE_REASON = "Waiting on the customer"
 _FIRST, _NEXT, _RESOLUTION = SlaMetric.FIRST_RESPONSE.value, SlaMetric.NEXT_RESPONSE.value, SlaMetric.RESOLUTION.value
 _RESPONSES = (_FIRST, _NEXT)
 _OPEN = frozenset(OPEN_STATUSES)
 _METRIC_LABELS = {metric.value: metric.label.lower() for metric in SlaMetric}
-# One step up per breach, as the sweep does; urgent stays urgent.
-PRIORITY_RAISE = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
 # The bell gets the sweep's notifications of the last two days before as_of; older ones would
 # long since have been dealt with, and a year of them would bury the demo's inbox. Those older
-# than READ_AFTER are marked read (and e-mailed, so no worker sends them again).
+# than READ_AFTER are marked read. All were e-mailed when written, as the sweep's are.
 NOTIFY_WINDOW = 2 * DAY
 READ_AFTER = 8 * HOUR
 NOTIFICATION_COLUMNS = ["recipient_id", "kind", "title", "body", "url", "created_at", "read_at", "emailed_at"]
@@ -1386,40 +1393,6 @@ NOTIFICATION_COLUMNS = ["recipient_id", "kind", "title", "body", "url", "created
 
 def _at(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
-
-
-def policy_conditions_match(conditions: dict, case) -> bool:
-    facts = {
-        "priority": lambda: case.priority,
-        "category": lambda: case.category.code,
-        "tier": lambda: case.customer.tier,
-        "channel": lambda: case.channel,
-        "jurisdiction": lambda: case.customer.jurisdiction,
-        "team": lambda: case.team.slug,
-    }
-    for key, wanted in (conditions or {}).items():
-        if wanted in (None, "", [], ()):
-            continue
-        if key not in facts:
-            return False
-        if str(facts[key]()) not in {str(v) for v in ([wanted] if isinstance(wanted, str) else wanted)}:
-            return False
-    return True
-
-
-def sla_due_at(cal: WorkCalendar, started_at: datetime, target_minutes: int, paused_minutes: int = 0) -> datetime:
-    return add_business_minutes(cal, started_at, target_minutes + paused_minutes)
-
-
-def sla_warn_at(version, cal: WorkCalendar, started_at: datetime, target_minutes: int, paused_minutes: int = 0):
-    offsets = []
-    if version.warn_percent:
-        offsets.append(target_minutes * version.warn_percent // 100)
-    if version.warn_minutes_before and version.warn_minutes_before < target_minutes:
-        offsets.append(target_minutes - version.warn_minutes_before)
-    if not offsets:
-        return None
-    return add_business_minutes(cal, started_at, min(offsets) + paused_minutes)
 
 
 class _Timer:
@@ -1693,7 +1666,7 @@ class SlaReplay:
         url = f"/cases/{self.case[1]}/"
         for user_id in recipients:
             if user_id is not None:
-                self.chunk.notifications.append((user_id, kind, title[:200], body, url, at, read, read))
+                self.chunk.notifications.append((user_id, kind, title[:200], body, url, at, read, at))
 
 
 def _when(ts: int) -> str:
