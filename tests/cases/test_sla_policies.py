@@ -226,3 +226,78 @@ def test_switching_a_policy_off_writes_no_version(lead):
     assert policy.is_active is False
     assert policy.versions.count() == 1
     assert AuditEvent.objects.filter(action="sla_policy.deactivate").count() == 1
+
+
+# --- the Django admin goes through the same service ------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client_for):
+    from people.choices import Role
+    from tests.factories import UserFactory
+
+    return client_for(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
+
+
+def admin_post(**changes) -> dict:
+    data = {
+        "name": "Urgent chat",
+        "position": "0",
+        "is_active": "on",
+        "conditions": '{"priority": ["urgent"]}',
+        "calendar": "",
+        "first_response_minutes": "30",
+        "next_response_minutes": "",
+        "resolution_minutes": "480",
+        "warn_percent": "80",
+        "warn_minutes_before": "",
+        "change_note": "From the admin",
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "0",
+        "versions-MAX_NUM_FORMS": "0",
+    }
+    return data | changes
+
+
+def test_the_admin_creates_and_edits_a_policy_through_the_service(admin_client):
+    response = admin_client.post("/admin/cases/slapolicy/add/", admin_post())
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = SlaPolicy.objects.get(name="Urgent chat")
+    assert policy.current_version.number == 1
+    assert policy.current_version.conditions == {"priority": ["urgent"]}
+    assert policy.current_version.change_note == "From the admin"
+
+    page = admin_client.get(f"/admin/cases/slapolicy/{policy.pk}/change/").content.decode()
+    assert 'name="resolution_minutes" value="480"' in page
+    admin_client.post(f"/admin/cases/slapolicy/{policy.pk}/change/", admin_post(resolution_minutes="240"))
+
+    policy.refresh_from_db()
+    assert policy.current_version.number == 2
+    assert policy.current_version.resolution_minutes == 240
+    assert AuditEvent.objects.filter(action="sla_policy.save").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"first_response_minutes": "0"}, "first_response_minutes"),
+        ({"warn_minutes_before": "30"}, "warn_minutes_before"),
+        ({"conditions": '{"team": ["atlantis"]}'}, "conditions"),
+    ],
+)
+def test_the_admin_shows_the_services_refusals_on_their_fields(admin_client, changes, field):
+    response = admin_client.post("/admin/cases/slapolicy/add/", admin_post(**changes))
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not SlaPolicy.objects.exists()
+
+
+def test_the_admin_cannot_delete_a_policy_or_edit_its_versions(admin_client, lead):
+    policy = save(lead)
+
+    assert admin_client.get(f"/admin/cases/slapolicy/{policy.pk}/delete/").status_code == 403
+    page = admin_client.get(f"/admin/cases/slapolicy/{policy.pk}/change/").content.decode()
+    assert 'name="versions-0-first_response_minutes"' not in page

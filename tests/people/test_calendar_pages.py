@@ -349,3 +349,67 @@ def test_the_list_shows_each_calendar_with_its_zone_region_and_version(lead_clie
     assert "PH" in row
     assert team.name in row
     assert "v1" in row
+
+
+# --- the Django admin goes through the same service --------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client_for):
+    return client_for(UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True))
+
+
+def admin_post(**changes) -> dict:
+    data = {
+        "name": "Sydney hours",
+        "time_zone": "Australia/Sydney",
+        "holiday_country": "AU",
+        "holiday_subdivision": "NSW",
+        "weekly_hours": '{"0": [["08:00", "18:00"]], "1": [["08:00", "18:00"]]}',
+        "closures": "[]",
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "0",
+        "versions-MAX_NUM_FORMS": "0",
+    }
+    return data | changes
+
+
+def test_the_admin_saves_a_calendar_as_a_new_version(admin_client):
+    response = admin_client.post("/admin/people/businesscalendar/add/", admin_post())
+
+    assert response.status_code == 302
+    calendar = BusinessCalendar.objects.get(name="Sydney hours")
+    assert calendar.version == 1
+    assert calendar.versions.get().weekly_hours == {"0": [["08:00", "18:00"]], "1": [["08:00", "18:00"]]}
+
+    admin_client.post(
+        f"/admin/people/businesscalendar/{calendar.pk}/change/",
+        admin_post(weekly_hours='{"0": [["08:00", "20:00"]]}'),
+    )
+
+    calendar.refresh_from_db()
+    assert calendar.version == 2
+    assert calendar.versions.count() == 2
+    assert AuditEvent.objects.filter(action="calendar.save").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"weekly_hours": '{"0": [["09:00", "12:00"], ["11:00", "13:00"]]}'}, "weekly_hours"),
+        ({"weekly_hours": "{}"}, "weekly_hours"),
+        ({"holiday_country": "XX"}, "holiday_country"),
+        ({"closures": '[{"start": "2026-01-02T10:00:00+11:00", "end": "2026-01-01T10:00:00+11:00"}]'}, "closures"),
+    ],
+)
+def test_the_admin_shows_the_calendar_services_refusals(admin_client, changes, field):
+    response = admin_client.post("/admin/people/businesscalendar/add/", admin_post(**changes))
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not BusinessCalendar.objects.filter(name="Sydney hours").exists()
+
+
+def test_the_admin_cannot_delete_a_calendar(admin_client, manila):
+    assert admin_client.get(f"/admin/people/businesscalendar/{manila.pk}/delete/").status_code == 403
