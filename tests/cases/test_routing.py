@@ -22,13 +22,10 @@ from cases.routing import (
     route_catch_up,
     routing_decision_for,
     routing_enqueue,
-    routing_rule_move,
-    routing_rule_save,
-    routing_rule_set_active,
     rule_conditions_match,
     shift_covers,
-    team_set_auto_assign,
 )
+from cases.routing_rules import routing_rule_move, routing_rule_save, routing_rule_set_active, team_set_auto_assign
 from cases.routing_tasks import route_case_task, route_catch_up_task
 from people.choices import Role, TeamKind
 from people.models import Shift, Team, User
@@ -564,10 +561,10 @@ def test_a_rule_names_every_problem_at_once(lead, fraud):
     assert refused.value.message_dict == {
         "name": ["A rule called 'scams' exists already."],
         "conditions": [
-            "'colour' is not something a rule can match on; use category, flag_kinds, jurisdiction, language, tier.",
-            "Category: crypto-stuff is not a known code.",
-            "Jurisdiction: US-ZZ is not a known code.",
+            "'colour' is not something a rule can match on; use category, flag_kinds, jurisdiction, language, tier."
         ],
+        "category": ["Category: crypto-stuff is not a known code."],
+        "jurisdiction": ["Jurisdiction: US-ZZ is not a known code."],
         "required_skills": ["Scam SOP: a skill code is lower-case letters, digits, '-' or '_' (e.g. scam, reg-e)."],
     }
 
