@@ -15,6 +15,7 @@ whatever policy matches the case at that moment.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from cases.choices import EventKind, SlaMetric, Status
@@ -312,3 +313,63 @@ def _end(timer: SlaTimer, *, now: datetime, met: bool) -> None:
     else:
         timer.stopped_at = now
         timer.save(update_fields=["stopped_at"])
+
+
+# --- recomputing for an auditor ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """A timer as stored next to the same timer recomputed from its pinned versions."""
+
+    due_at: datetime
+    paused_minutes: int
+    outcome: str
+    stored_due_at: datetime
+    stored_paused_minutes: int
+    stored_outcome: str
+
+    @property
+    def differs(self) -> bool:
+        return (self.due_at, self.paused_minutes, self.outcome) != (
+            self.stored_due_at,
+            self.stored_paused_minutes,
+            self.stored_outcome,
+        )
+
+
+def _outcome(timer: SlaTimer, due_at: datetime, now: datetime) -> str:
+    """met / breached / stopped / running, judged against ``due_at``."""
+    if timer.met_at is not None:
+        return "met" if timer.met_at <= due_at else "breached"
+    if timer.stopped_at is not None:
+        return "breached" if timer.stopped_at > due_at else "stopped"
+    return "breached" if (timer.paused_at or now) >= due_at else "running"
+
+
+def sla_timer_recompute(timer: SlaTimer, pauses: Iterable[SlaPause], *, now: datetime) -> Recomputed:
+    """Recompute a timer from what it pinned: its start, target, calendar version and the
+    spans of its finished pauses. Raises ValueError if the pinned calendar cannot be built.
+
+    A pause that began after the target was already used up does not undo the breach, even
+    though it pushes the due time out like any other pause.
+    """
+    cal = work_calendar(timer.calendar_version)
+    paused = 0
+    broken_before_a_pause = False
+    for pause in sorted(pauses, key=lambda p: (p.started_at, p.pk)):
+        if pause.started_at >= sla_due_at(cal, timer.started_at, timer.target_minutes, paused):
+            broken_before_a_pause = True
+        if pause.ended_at is not None:
+            paused += business_minutes_between(cal, pause.started_at, pause.ended_at)
+    due = sla_due_at(cal, timer.started_at, timer.target_minutes, paused)
+    outcome = "breached" if broken_before_a_pause else _outcome(timer, due, now)
+    stored_outcome = "breached" if timer.breached_at is not None else _outcome(timer, timer.due_at, now)
+    return Recomputed(
+        due_at=due,
+        paused_minutes=paused,
+        outcome=outcome,
+        stored_due_at=timer.due_at,
+        stored_paused_minutes=timer.paused_minutes,
+        stored_outcome=stored_outcome,
+    )
