@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
@@ -376,6 +376,38 @@ def test_two_sweeps_at_once_breach_every_timer_exactly_once(categories_back_afte
     audited = [pk for a in AuditEvent.objects.filter(action="sla.breach") for pk in a.after["timer_ids"]]
     assert sorted(audited) == sorted(SlaTimer.objects.values_list("pk", flat=True))
     assert audit_chain_verify().first_broken_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_someone_is_editing_is_skipped_not_waited_for(categories_back_after_flush, team, agent):
+    SlaPolicyFactory(version__calendar=None, version__resolution_minutes=None)
+    held, free = _new_case(team, n=1), _new_case(team, n=2)
+    locked, release = threading.Event(), threading.Event()
+
+    def editor():
+        # A case service holds the case row for the length of its transaction.
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=editor)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        # Had the sweep waited for the lock, it would have breached both once released.
+        first = sla_sweep(now=T0 + timedelta(hours=2))
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+    assert first.breached == 1
+    assert _breach_counts([held, free]) == {held.pk: 0, free.pk: 1}
+    assert sla_sweep(now=T0 + timedelta(hours=2, minutes=1)).breached == 1
+    assert _breach_counts([held, free]) == {held.pk: 1, free.pk: 1}
 
 
 def test_the_beat_schedule_runs_the_sweep_every_minute_on_the_sla_queue():
