@@ -1,9 +1,8 @@
 """Time the pages people wait on: ``python bench/run.py [--cases N] [--quick]`` from the repo root.
 
 Runs against PostgreSQL, one database per size (``escdesk_bench_<N>``) so a seeded database is
-reused across runs: the server and credentials come from ``DATABASE_URL`` (default the local
-server), the database name from the size. ``BENCH_DATABASE_URL`` names a database outright.
-A missing database is created, migrated and seeded once with ``seed_demo --seed 42``.
+reused across runs and by ``bench/sla.py``: see ``bench/database.py`` for where it lives and
+what it holds (``seed_demo --seed 42`` with about a tenth of the cases still open).
 
 Pages are requested through Django's test client with a forced login, so a figure is server
 time (middleware, session, queries, template) without the network. Each page gets warm-up
@@ -15,22 +14,19 @@ then the same as a Markdown table with the targets.
 from __future__ import annotations
 
 import argparse
-import io
 import math
-import os
 import re
 import statistics
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/escdesk"
-BENCH_SEED = 42
+from bench.database import open_bench_database, seed_bench_database  # noqa: E402 - needs ROOT on the path
+
 QUICK_CASES = 2_000
 # What "fast enough" means for each page (ms, queries); see DESIGN.md, performance facts.
 TARGET_MEDIAN_MS = 40
@@ -45,44 +41,12 @@ class Figure:
     target: str = ""
 
     def line(self) -> str:
-        value = f"{self.value:.1f}" if self.unit == "ms" else f"{self.value:g}"
+        if self.unit == "ms":
+            value = f"{self.value:.1f}"
+        else:
+            # Whole counts print in full: "1000000", never "1e+06".
+            value = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
         return f"{self.name} {value} {self.unit}"
-
-
-def bench_database_url(cases: int) -> str:
-    explicit = os.environ.get("BENCH_DATABASE_URL")
-    if explicit:
-        return explicit
-    parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL (or BENCH_DATABASE_URL) to a postgres:// URL.")
-    return urlunsplit(parts._replace(path=f"/escdesk_bench_{cases}"))
-
-
-def ensure_database(url: str) -> bool:
-    """Create the database if it does not exist; True if it was created."""
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    config = dj_database_url.parse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if cursor.fetchone():
-                return False
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            return True
-    finally:
-        connection.close()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -128,26 +92,17 @@ def main() -> None:
     requests = args.requests or (10 if args.quick else 30)
     warmup = 2 if args.quick else 5
 
-    url = bench_database_url(cases)
-    ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    open_bench_database(cases)
     from django.test import Client
 
     from cases.choices import OPEN_STATUSES
     from cases.models import Case, CaseEvent, Category
     from people.models import User
 
-    call_command("migrate", verbosity=0)
     figures: list[Figure] = []
-    if not Case.objects.exists():
-        started = time.monotonic()
-        call_command("seed_demo", cases=cases, seed=BENCH_SEED, stdout=io.StringIO())
-        figures.append(Figure("seed_seconds", round(time.monotonic() - started, 1), "s"))
+    seeded = seed_bench_database(cases)
+    if seeded is not None:
+        figures.append(Figure("seed_seconds", seeded, "s"))
 
     lead = User.objects.get(username="lead.us")
     agent = User.objects.get(username="agent.manila")

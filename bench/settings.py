@@ -26,3 +26,7 @@ LOGGING = {
 
 # WhiteNoise warns that collectstatic has not run; the pages measured serve no static files.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
+# The sweep enqueues e-mail copies after commit: keep them in this process, so a benchmark never
+# fills a real broker (or the quickstart's broker folder) with mail about benchmark data.
+CELERY_BROKER_URL = "memory://localhost/"

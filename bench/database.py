@@ -1,0 +1,120 @@
+"""The benchmark databases: one PostgreSQL database per size, seeded once and reused by every bench.
+
+``escdesk_bench_<N>`` on the server of ``DATABASE_URL`` (default the local server), or the
+database ``BENCH_DATABASE_URL`` names outright. A database that is missing is created; one
+whose demo load is not the benchmark's (another seed, size or backlog, or loaded before the
+data had SLA timers) is loaded again with ``seed_demo --reset``. The benchmark's load keeps
+about a tenth of the cases open at its ``as_of`` (``--backlog``), on running SLA clocks, which
+is what a queue page and the SLA sweep have to cope with on a busy desk.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/escdesk"
+BENCH_SEED = 42
+# On top of the ~1% a desk always has in flight: about 10% of cases open at the load's as_of.
+BENCH_BACKLOG = 0.09
+
+
+def bench_database_url(cases: int) -> str:
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    if explicit:
+        return explicit
+    parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL (or BENCH_DATABASE_URL) to a postgres:// URL.")
+    return urlunsplit(parts._replace(path=f"/escdesk_bench_{cases}"))
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database if it does not exist; True if it was created."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    config = dj_database_url.parse(url)
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+    )
+    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+            if cursor.fetchone():
+                return False
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            return True
+    finally:
+        connection.close()
+
+
+def open_bench_database(cases: int) -> str:
+    """Point Django at the benchmark database for ``cases``, creating and migrating it; its URL."""
+    url = bench_database_url(cases)
+    ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def last_load() -> dict:
+    """What the latest ``seed_demo`` run recorded in the audit ledger (empty if none)."""
+    from audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="demo.seed").order_by("-id").first()
+    return dict(event.after or {}) if event else {}
+
+
+def load_is_current(cases: int) -> bool:
+    from cases.models import Case, SlaTimer
+
+    load = last_load()
+    return (
+        load.get("seed") == BENCH_SEED
+        and load.get("cases") == cases
+        and load.get("backlog") == BENCH_BACKLOG
+        and Case.objects.count() == cases
+        and SlaTimer.objects.exists()
+    )
+
+
+def seed_bench_database(cases: int) -> float | None:
+    """Load the benchmark data unless it is there already; the seconds the load took, or None."""
+    from django.core.management import call_command
+
+    from cases.models import Case
+
+    if load_is_current(cases):
+        return None
+    started = time.monotonic()
+    call_command(
+        "seed_demo",
+        cases=cases,
+        seed=BENCH_SEED,
+        backlog=BENCH_BACKLOG,
+        reset=Case.objects.exists(),
+        stdout=io.StringIO(),
+    )
+    return round(time.monotonic() - started, 1)
+
+
+def load_as_of() -> datetime:
+    """The ``as_of`` of the current load: the instant its SLA history was swept up to."""
+    return datetime.fromisoformat(last_load()["as_of"])
