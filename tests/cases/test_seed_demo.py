@@ -180,6 +180,7 @@ def test_reset_replaces_the_cases_keeps_the_people_and_records_both_loads_in_the
         ({"cases": 0}, "--cases must be at least 1"),
         ({"as_of": "yesterday"}, "not an ISO 8601"),
         ({"as_of": "2999-01-01T00:00:00+00:00"}, "cannot be in the future"),
+        ({"backlog": 0.95}, "--backlog is a share"),
     ],
 )
 def test_it_refuses_bad_options_with_a_message_and_loads_nothing(options, message):
