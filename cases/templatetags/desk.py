@@ -70,7 +70,7 @@ _SLA_SIGNS = {
     SlaState.OK: "●",
     SlaState.WARNING: "▲",
     SlaState.BREACHED: "✕",
-    SlaState.PAUSED: "⏸",
+    SlaState.PAUSED: "‖",
     SlaState.MET: "✓",
     SlaState.STOPPED: "–",
 }

@@ -380,7 +380,7 @@ def test_queue_rows_show_each_running_timer_with_its_state(lead_client, team):
     assert sla_cell(response, on_track) == "● First response 1h 20m left ● Resolution 7h 20m left"
     assert sla_cell(response, warning) == "▲ First response 20m left"
     assert sla_cell(response, breached) == "✕ Resolution 3h overdue"
-    assert sla_cell(response, paused) == "⏸ First response paused"
+    assert sla_cell(response, paused) == "‖ First response paused"
     # Finished timers leave the queue; the case page keeps them.
     assert sla_cell(response, finished) == "—"
     assert sla_cell(response, untimed) == "—"
