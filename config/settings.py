@@ -160,6 +160,7 @@ CELERY_TASK_ROUTES = {
     "cases.tasks.*": {"queue": "sla"},
     # Mail can be slow or down; it must never hold up the SLA sweep.
     "people.tasks.send_notification_emails": {"queue": "notifications"},
+    "escalations.tasks.*": {"queue": "sla"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Warns and breaches SLA timers that came due; set-based and idempotent, so a run every
@@ -167,6 +168,12 @@ CELERY_BEAT_SCHEDULE = {
     # next one does the same work.
     "sla-sweep": {
         "task": "cases.tasks.sla_sweep_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # The receiving teams' response clocks on escalations, same shape as the SLA sweep.
+    "escalation-ola-sweep": {
+        "task": "escalations.tasks.escalation_ola_sweep_task",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("cases.urls")),
     path("customers/", include((customer_urlpatterns, "customers"))),
+    path("escalations/", include("escalations.urls")),
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),
     path("notifications/", include((notification_urlpatterns, "notifications"))),

@@ -1,0 +1,37 @@
+"""What escalations answer when the cases app asks (registered in EscalationsConfig.ready)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from cases.choices import Status
+from escalations.choices import EscalationStatus
+from escalations.models import Escalation
+
+
+def unanswered_escalation_blocks_close(case, to_status: str) -> str | None:
+    """A case cannot be resolved or closed while a team it escalated to has not answered."""
+    waiting = (
+        Escalation.objects.filter(case=case, status=EscalationStatus.REQUESTED)
+        .select_related("to_team")
+        .order_by("requested_at")
+        .first()
+    )
+    if waiting is None:
+        return None
+    return f"it is waiting for {waiting.to_team} to answer its escalation; withdraw it or wait for their answer."
+
+
+def complete_accepted_escalations(case, from_status: str, to_status: str, actor) -> None:
+    """Resolving the case finishes the work its accepted escalations asked for."""
+    if to_status in (Status.RESOLVED, Status.CLOSED):
+        from escalations.services import escalations_complete_for_case
+
+        escalations_complete_for_case(case, actor=actor, now=timezone.now())
+
+
+def escalate_sla_breach(case, timer) -> None:
+    """SLA policies with ``breach_escalate`` raise an escalation to the case team's leads."""
+    from escalations.services import escalation_for_sla_breach
+
+    escalation_for_sla_breach(case, timer)

@@ -1,0 +1,109 @@
+"""Reads for escalation pages: the receiving teams' queue, a case's hops, return and ping-pong counts."""
+
+from __future__ import annotations
+
+from django.db.models import Case as When_
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from cases.choices import PRIORITY_RANK
+from cases.models import Case
+from escalations.choices import OPEN_ESCALATION_STATUSES, URGENCY_RANK, EscalationStatus
+from escalations.models import Escalation
+from people.roles import ORG_WIDE_READERS, can_work_cases, role_of
+from people.selectors import team_ids_of
+
+TIER_RANK = {"institutional": 0, "vip": 1, "plus": 2, "standard": 3}
+
+
+def _rank(field: str, ranks: dict) -> When_:
+    return When_(
+        *[When(**{field: key}, then=Value(rank)) for key, rank in ranks.items()],
+        default=Value(len(ranks)),
+        output_field=IntegerField(),
+    )
+
+
+def escalation_list_for_queue(*, user) -> QuerySet[Escalation]:
+    """Open escalations addressed to the user's teams (every team for org-wide readers),
+    most urgent first: SLA due soonest, then case priority, customer tier, urgency and age.
+
+    Compliance's regulatory clocks will sort ahead of the SLA once that app registers them.
+    """
+    qs = Escalation.objects.filter(status__in=OPEN_ESCALATION_STATUSES)
+    if role_of(user) in ORG_WIDE_READERS:
+        pass
+    elif can_work_cases(user):
+        qs = qs.filter(to_team_id__in=team_ids_of(user))
+    else:
+        return qs.none()
+    return (
+        qs.select_related(
+            "case", "case__customer", "case__category", "case__assignee", "from_team", "to_team", "reason",
+            "owner", "requested_by", "ola_calendar_version",
+        )
+        .annotate(
+            priority_rank=_rank("case__priority", PRIORITY_RANK),
+            tier_rank=_rank("case__customer__tier", TIER_RANK),
+            urgency_rank=_rank("urgency", URGENCY_RANK),
+        )
+        .order_by(
+            F("case__sla_due_at").asc(nulls_last=True), "priority_rank", "tier_rank", "urgency_rank", "requested_at",
+            "id",
+        )
+    )  # fmt: skip
+
+
+def escalations_of_case(*, case: Case) -> QuerySet[Escalation]:
+    """Every hop of a case in order, for the case page (one query)."""
+    return (
+        Escalation.objects.filter(case=case)
+        .select_related("from_team", "to_team", "reason", "requested_by", "owner", "responded_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def escalation_get_for_user(*, user, pk: int) -> Escalation | None:
+    """An escalation the user may see: its case is visible to them, or it is addressed to their team."""
+    escalation = (
+        Escalation.objects.select_related("case", "from_team", "to_team", "reason", "owner", "requested_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if escalation is None:
+        return None
+    if escalation.to_team_id in team_ids_of(user) and can_work_cases(user):
+        return escalation
+    if Case.objects.visible_to(user).filter(pk=escalation.case_id).exists():
+        return escalation
+    return None
+
+
+def escalation_bounce_figures(*, team_ids: list[int] | None = None) -> dict:
+    """Escalations, how many were returned, and ping-pong: a hop to a team the case had already
+    been escalated to or sent from (A → B, back to A, or A → B twice). One aggregate query."""
+    earlier_visit = Escalation.objects.filter(
+        Q(to_team_id=OuterRef("to_team_id")) | Q(from_team_id=OuterRef("to_team_id")),
+        Q(requested_at__lt=OuterRef("requested_at")) | Q(requested_at=OuterRef("requested_at"), id__lt=OuterRef("id")),
+        case_id=OuterRef("case_id"),
+    )
+    qs = Escalation.objects.all()
+    if team_ids is not None:
+        qs = qs.filter(Q(to_team_id__in=team_ids) | Q(from_team_id__in=team_ids))
+    return qs.annotate(bounced=Exists(earlier_visit)).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=OPEN_ESCALATION_STATUSES)),
+        returned=Count("id", filter=Q(status=EscalationStatus.RETURNED)),
+        ping_pong=Count("id", filter=Q(bounced=True)),
+    )
+
+
+def ola_remaining_minutes(escalation: Escalation, now) -> int:
+    """Signed business minutes until the receiving team's response is due (negative: overdue)."""
+    from people.business_time import business_minutes_between
+    from people.calendars import work_calendar
+
+    cal = work_calendar(escalation.ola_calendar_version)
+    end = escalation.responded_at or now
+    if end <= escalation.ola_due_at:
+        return business_minutes_between(cal, end, escalation.ola_due_at)
+    return -business_minutes_between(cal, escalation.ola_due_at, end)
