@@ -28,7 +28,7 @@ then no case has a flag kind, so a rule that requires one matches nothing.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -42,7 +42,7 @@ from cases.choices import OPEN_STATUSES, PRIORITY_RANK, EventKind
 from cases.errors import CaseError
 from cases.models import Case, CaseEvent, RoutingDecision, RoutingOutcome, RoutingRule, RoutingTrigger
 from people.choices import Role
-from people.models import Shift, User
+from people.models import Membership, Team, User
 from people.roles import can_triage, can_work_cases, role_of
 from people.selectors import team_ids_of
 
@@ -53,6 +53,8 @@ ROUTING_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
 # The sweep leaves alone a case that routing looked at more recently than this.
 CATCH_UP_QUIET = timedelta(minutes=5)
 CATCH_UP_BATCH = 200
+# Cases routed per transaction by the sweep: amortises the look at rules and people.
+CATCH_UP_CHUNK = 50
 # "Get next case" skips at most this many cases the person lacks the skills for, then gives up.
 PULL_SCAN_LIMIT = 50
 
@@ -156,7 +158,14 @@ def active_rules() -> list[RoutingRule]:
 
 
 @dataclass
-class Candidate:
+class Person:
+    """Someone routing may give cases to, as one routing run sees them.
+
+    ``load`` and ``last_assigned_at`` move as the run assigns, so the second case of a run sees
+    the first one's effect; ``assigned_seq`` orders assignments made within the run, which all
+    carry the same time.
+    """
+
     user_id: int
     name: str
     time_zone: str
@@ -164,82 +173,146 @@ class Candidate:
     skills: frozenset[str]
     last_assigned_at: datetime | None
     shifts: list[tuple[int, time, time]] = field(default_factory=list)
+    on_shift: bool = False
     load: int = 0
-    reasons: list[str] = field(default_factory=list)
-    chosen: bool = False
+    assigned_seq: int = 0
 
-    @property
-    def eligible(self) -> bool:
-        return not self.reasons
+    def idle_key(self) -> tuple:
+        # Never assigned waits longest; otherwise the earlier assignment has waited longer.
+        if self.last_assigned_at is None:
+            return (0, 0.0, 0)
+        return (1, self.last_assigned_at.timestamp(), self.assigned_seq)
 
     def rank(self) -> tuple:
-        # Least loaded, then longest idle (never assigned counts as idle longest), then id.
-        idle = (0, 0.0) if self.last_assigned_at is None else (1, self.last_assigned_at.timestamp())
-        return (self.load, idle, self.user_id)
+        # Least loaded, then longest idle, then the lower id.
+        return (self.load, self.idle_key(), self.user_id)
 
-    def as_json(self, passed_over: str = "") -> dict:
+    def row(self, *, eligible: bool, chosen: bool, reasons: list[str]) -> dict:
         return {
             "user_id": self.user_id,
             "name": self.name,
-            "eligible": self.eligible,
-            "chosen": self.chosen,
-            "reasons": self.reasons + ([passed_over] if passed_over else []),
+            "eligible": eligible,
+            "chosen": chosen,
+            "reasons": reasons,
             "load": self.load,
             "capacity": self.capacity,
         }
 
 
-def _passed_over(candidate: Candidate, winner: Candidate) -> str:
+def _passed_over(person: Person, winner: Person) -> str:
     """Why an eligible person did not get the case, compared with who did."""
-    if candidate.load > winner.load:
-        return f"more open cases ({candidate.load}/{candidate.capacity})"
-    if candidate.rank()[1] > winner.rank()[1]:
+    if person.load > winner.load:
+        return f"more open cases ({person.load}/{person.capacity})"
+    if person.idle_key() > winner.idle_key():
         return "assigned a case more recently"
     return "same load and idle time; the earlier account was chosen"
 
 
-def candidates_json(candidates: list[Candidate]) -> list[dict]:
-    """Chosen first, then the other eligible ones in rank order, then the rest by name."""
-    winner = next((c for c in candidates if c.chosen), None)
-    eligible = sorted((c for c in candidates if c.eligible and not c.chosen), key=Candidate.rank)
-    rest = sorted((c for c in candidates if not c.eligible), key=lambda c: (c.name.lower(), c.user_id))
-    rows = [winner.as_json()] if winner else []
-    rows += [c.as_json(_passed_over(c, winner) if winner else "") for c in eligible]
-    rows += [c.as_json() for c in rest]
-    return rows
+def _refusal_kind(reason: str) -> str:
+    if reason.startswith("at capacity"):
+        return "at capacity"
+    if reason.startswith("missing skill"):
+        return "missing a skill"
+    return reason
+
+
+def choose(people: list[Person], *, required: list[str], team: Team) -> tuple[Person | None, list[dict], str]:
+    """Pick who takes a case among ``people`` and explain it; changes nothing.
+
+    Returns the winner (or None), the candidate rows as stored on the decision (the winner
+    first, then the other eligible people in rank order, then the rest by name) and the
+    sentence a lead reads.
+    """
+    refused: list[tuple[Person, list[str]]] = []
+    eligible: list[Person] = []
+    for person in people:
+        reasons = [] if person.on_shift else ["off shift"]
+        reasons += [f"missing skill: {skill}" for skill in required if skill not in person.skills]
+        if not reasons and person.load >= person.capacity:
+            reasons.append(f"at capacity {person.load}/{person.capacity}")
+        if reasons:
+            refused.append((person, reasons))
+        else:
+            eligible.append(person)
+    eligible.sort(key=Person.rank)
+    refused.sort(key=lambda item: (item[0].name.lower(), item[0].user_id))
+    rows = []
+    winner = eligible[0] if eligible else None
+    if winner is not None:
+        rows.append(winner.row(eligible=True, chosen=True, reasons=[]))
+        rows += [p.row(eligible=True, chosen=False, reasons=[_passed_over(p, winner)]) for p in eligible[1:]]
+    rows += [p.row(eligible=False, chosen=False, reasons=reasons) for p, reasons in refused]
+    if winner is not None:
+        summary = (
+            f"Assigned to {winner.name}, the least loaded of {len(eligible)} eligible "
+            f"({winner.load}/{winner.capacity} open before this case)"
+        )
+        if any(p.load == winner.load for p in eligible[1:]):
+            summary += " and the longest idle of those as loaded"
+        summary += "."
+    elif refused:
+        counts: dict[str, int] = {}
+        for _, reasons in refused:
+            for reason in reasons:
+                counts[_refusal_kind(reason)] = counts.get(_refusal_kind(reason), 0) + 1
+        why = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        summary = f"Nobody in {team} can take it now ({why}); it waits in the queue."
+    else:
+        summary = f"{team} has no active agents or specialists; it waits in the queue."
+    return winner, rows, summary
 
 
 def _name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def _team_candidates(team_id: int) -> list[Candidate]:
-    """Active agents and specialists of the team with their weekly shifts (two queries)."""
+def _team_people(team_ids: list[int], *, now: datetime) -> dict[int, list[Person]]:
+    """Active agents and specialists of each team with their shifts, in one query.
+
+    Someone in two teams is one :class:`Person` in both lists, so their load is counted once.
+    """
+    people: dict[int, Person] = {}
+    teams: dict[int, dict[int, Person]] = {team_id: {} for team_id in team_ids}
+    if not team_ids:
+        return {}
     rows = (
-        User.objects.filter(is_active=True, role__in=ROUTABLE_ROLES, memberships__team_id=team_id)
-        .order_by("pk")
+        Membership.objects.filter(team_id__in=team_ids, user__is_active=True, user__role__in=ROUTABLE_ROLES)
+        .order_by("user_id")
         .values_list(
-            "pk", "first_name", "last_name", "username", "time_zone", "max_open_cases", "skills", "last_assigned_at"
+            "team_id",
+            "user_id",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "user__time_zone",
+            "user__max_open_cases",
+            "user__skills",
+            "user__last_assigned_at",
+            "user__shifts__weekday",
+            "user__shifts__starts_at",
+            "user__shifts__ends_at",
         )
     )
-    candidates = {
-        pk: Candidate(
-            user_id=pk,
-            name=_name(first, last, username),
-            time_zone=zone,
-            capacity=capacity,
-            skills=frozenset(skills or ()),
-            last_assigned_at=last_assigned,
-        )
-        for pk, first, last, username, zone, capacity, skills, last_assigned in rows
-    }
-    if candidates:
-        shifts = Shift.objects.filter(user_id__in=list(candidates)).values_list(
-            "user_id", "weekday", "starts_at", "ends_at"
-        )
-        for user_id, weekday, starts_at, ends_at in shifts:
-            candidates[user_id].shifts.append((weekday, starts_at, ends_at))
-    return list(candidates.values())
+    seen_shifts: set[tuple] = set()
+    for team_id, user_id, first, last, username, zone, capacity, skills, last_at, weekday, starts, ends in rows:
+        person = people.get(user_id)
+        if person is None:
+            person = people[user_id] = Person(
+                user_id=user_id,
+                name=_name(first, last, username),
+                time_zone=zone,
+                capacity=capacity,
+                skills=frozenset(skills or ()),
+                last_assigned_at=last_at,
+            )
+        teams[team_id][user_id] = person
+        # A person in two teams comes back once per team with the same shifts.
+        if weekday is not None and (user_id, weekday, starts, ends) not in seen_shifts:
+            seen_shifts.add((user_id, weekday, starts, ends))
+            person.shifts.append((weekday, starts, ends))
+    for person in people.values():
+        person.on_shift = on_shift(person.shifts, time_zone=person.time_zone, now=now)
+    return {team_id: list(members.values()) for team_id, members in teams.items()}
 
 
 def _open_load(user_ids: list[int]) -> dict[int, int]:
@@ -257,174 +330,159 @@ def _open_load(user_ids: list[int]) -> dict[int, int]:
 
 
 def _lock_users(user_ids: list[int]) -> None:
-    # Id order: two routers locking overlapping sets of people can never deadlock.
+    # One statement in id order: two routers locking overlapping sets of people queue up
+    # behind each other instead of deadlocking.
     list(User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values_list("pk", flat=True))
 
 
-def _summarize_refusals(candidates: list[Candidate]) -> str:
-    counts: dict[str, int] = {}
-    for candidate in candidates:
-        for reason in candidate.reasons:
-            key = (
-                "at capacity"
-                if reason.startswith("at capacity")
-                else "missing a skill"
-                if reason.startswith("missing skill")
-                else reason
-            )
-            counts[key] = counts.get(key, 0) + 1
-    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
-
-
-# --- routing one case ------------------------------------------------------------------------
+# --- routing cases ---------------------------------------------------------------------------
 
 
 def _snapshot(case: Case) -> dict:
     return {"team_id": case.team_id, "assignee_id": case.assignee_id, "version": case.version}
 
 
-def _event(case: Case, *, kind: str, at: datetime, data: dict, actor: User | None = None) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data, created_at=at)
-
-
-def _assignment_event(case: Case, assignee: User | Candidate, *, at: datetime, decision: RoutingDecision, actor=None):
-    name = assignee.name if isinstance(assignee, Candidate) else str(assignee)
-    user_id = assignee.user_id if isinstance(assignee, Candidate) else assignee.pk
-    _event(
-        case,
-        kind=EventKind.ASSIGNMENT,
-        actor=actor,
-        at=at,
-        data={"from": None, "from_name": None, "to": user_id, "to_name": name, "routing_decision": decision.pk},
-    )
+def _assignment_data(*, user_id: int, name: str, decision: RoutingDecision) -> dict:
+    # The same shape as a lead's assignment, so the timeline reads both alike.
+    return {"from": None, "from_name": None, "to": user_id, "to_name": name, "routing_decision": decision.pk}
 
 
 @transaction.atomic
-def route_case(*, case_id: int, trigger: str, now: datetime | None = None) -> RoutingDecision | None:
-    """Route one case: pick its team by rule, then an agent, and record why. Idempotent.
+def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None = None) -> list[RoutingDecision]:
+    """Route cases in one transaction: pick each one's team by rule, then an agent, and record why.
 
-    Returns None, writing nothing, when there is nothing to do: the case is gone, closed or
-    resolved, already has an assignee, or another transaction holds it right now (a router or
-    a person editing it; the catch-up sweep comes back to it). Otherwise returns the decision,
-    written in the same transaction as the case change, its timeline events and audit entry.
+    Idempotent. A case is left alone, with nothing written, when it is gone, resolved or
+    closed, already has an assignee, or another transaction holds it right now (a router or a
+    person editing it; the catch-up sweep comes back to it). Every other case gets a decision,
+    written with its case change, timeline events and audit entry; they are returned in the
+    order the ids were given. Cases routed together share one look at rules, people and loads,
+    and each sees the assignments made before it.
     """
     trigger = RoutingTrigger(trigger)
     now = now or timezone.now()
+    order = {pk: i for i, pk in enumerate(dict.fromkeys(case_ids))}
     # SKIP LOCKED: a case another router (or editor) holds is theirs; waiting would only make
-    # this router assign it a second time after they commit. ``of=self`` locks only the case,
-    # not the joined customer, category and team rows every other router also reads.
-    case = (
+    # this router find it assigned after they commit. ``of=self`` locks only the cases, not the
+    # joined customer, category and team rows every other router reads too.
+    cases = sorted(
         Case.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("category", "customer", "team")
-        .filter(pk=case_id)
-        .first()
+        .filter(pk__in=list(order), status__in=OPEN_STATUSES, assignee__isnull=True),
+        key=lambda case: order[case.pk],
     )
-    if case is None or case.status not in OPEN_STATUSES or case.assignee_id is not None:
-        return None
-    before = _snapshot(case)
-    rule = rule_for(case_facts(case), active_rules())
-    from_team = None
-    if rule is not None and rule.target_team_id != case.team_id:
-        from_team, case.team = case.team, rule.target_team
-        _event(
-            case,
-            kind=EventKind.TRANSFER,
-            at=now,
-            data={"from_team": from_team.name, "to_team": case.team.name, "routing_rule": rule.name},
-        )
-    team = case.team
-    if rule is None:
-        how = f"No rule matched; it stays with {team}. "
-    elif from_team is not None:
-        how = f"Rule {rule.name!r} moved it from {from_team} to {team}. "
-    else:
-        how = f"Rule {rule.name!r} matched; it stays with {team}. "
+    if not cases:
+        return []
+    rules = active_rules()
+    plans = []
+    for case in cases:
+        before = _snapshot(case)
+        rule = rule_for(case_facts(case), rules)
+        from_team = None
+        if rule is not None and rule.target_team_id != case.team_id:
+            from_team, case.team = case.team, rule.target_team
+        plans.append((case, before, rule, from_team))
 
-    candidates: list[Candidate] = []
-    chosen: Candidate | None = None
-    if not team.auto_assign:
-        outcome = RoutingOutcome.QUEUE_PULL
-        summary = f"{team} takes no automatic assignments: left in its queue for a member to pull."
-    else:
-        candidates = _team_candidates(team.pk)
-        required = list(rule.required_skills) if rule else []
-        for candidate in candidates:
-            if not on_shift(candidate.shifts, time_zone=candidate.time_zone, now=now):
-                candidate.reasons.append("off shift")
-            candidate.reasons += [f"missing skill: {skill}" for skill in required if skill not in candidate.skills]
-        hopeful = [c.user_id for c in candidates if c.eligible]
-        if hopeful:
-            # Locked before counting: a router that got here first commits its assignment
-            # before this one reads the load, so nobody goes past capacity. The count is a
-            # separate statement on purpose: under READ COMMITTED it sees that commit.
-            _lock_users(hopeful)
-        loads = _open_load([c.user_id for c in candidates])
-        for candidate in candidates:
-            candidate.load = loads.get(candidate.user_id, 0)
-            if candidate.eligible and candidate.load >= candidate.capacity:
-                candidate.reasons.append(f"at capacity {candidate.load}/{candidate.capacity}")
-        eligible = sorted((c for c in candidates if c.eligible), key=Candidate.rank)
-        if eligible:
-            chosen = eligible[0]
-            chosen.chosen = True
-            outcome = RoutingOutcome.ASSIGNED
-            summary = (
-                f"Assigned to {chosen.name}, the least loaded of {len(eligible)} eligible "
-                f"({chosen.load}/{chosen.capacity} open before this case)"
-            )
-            if any(c.load == chosen.load for c in eligible[1:]):
-                summary += " and the longest idle of those as loaded"
-            summary += "."
-        elif candidates:
-            outcome = RoutingOutcome.NO_CANDIDATE
-            summary = f"Nobody in {team} can take it now ({_summarize_refusals(candidates)}); it waits in the queue."
+    auto_team_ids = sorted({case.team_id for case, *_ in plans if case.team.auto_assign})
+    people_of = _team_people(auto_team_ids, now=now)
+    everyone = {person.user_id: person for members in people_of.values() for person in members}
+    hopeful = sorted(user_id for user_id, person in everyone.items() if person.on_shift)
+    if hopeful:
+        # Locked before counting: a router that got here first commits its assignments before
+        # this one reads the load, so nobody goes past capacity. The count is a separate
+        # statement on purpose: under READ COMMITTED it sees that commit.
+        _lock_users(hopeful)
+    for user_id, load in _open_load(list(everyone)).items():
+        everyone[user_id].load = load
+
+    decisions: list[RoutingDecision] = []
+    winners: list[Person | None] = []
+    for seq, (case, _before, rule, from_team) in enumerate(plans, start=1):
+        team = case.team
+        if rule is None:
+            how = f"No rule matched; it stays with {team}. "
+        elif from_team is not None:
+            how = f"Rule {rule.name!r} moved it from {from_team} to {team}. "
         else:
-            outcome = RoutingOutcome.NO_CANDIDATE
-            summary = f"{team} has no active agents or specialists; it waits in the queue."
+            how = f"Rule {rule.name!r} matched; it stays with {team}. "
+        winner, rows = None, []
+        if not team.auto_assign:
+            outcome = RoutingOutcome.QUEUE_PULL
+            summary = f"{team} takes no automatic assignments: left in its queue for a member to pull."
+        else:
+            required = list(rule.required_skills) if rule else []
+            winner, rows, summary = choose(people_of.get(team.pk, []), required=required, team=team)
+            outcome = RoutingOutcome.ASSIGNED if winner else RoutingOutcome.NO_CANDIDATE
+        if winner is not None:
+            winner.load += 1
+            winner.last_assigned_at, winner.assigned_seq = now, seq
+        winners.append(winner)
+        decisions.append(
+            RoutingDecision(
+                case=case,
+                created_at=now,
+                trigger=trigger,
+                rule=rule,
+                rule_name=rule.name if rule else "",
+                from_team=from_team,
+                team=team,
+                assignee_id=winner.user_id if winner else None,
+                outcome=outcome,
+                summary=(how + summary)[:300],
+                candidates=rows,
+            )
+        )
+    RoutingDecision.objects.bulk_create(decisions)
 
-    decision = RoutingDecision.objects.create(
-        case=case,
-        created_at=now,
-        trigger=trigger,
-        rule=rule,
-        rule_name=rule.name if rule else "",
-        from_team=from_team,
-        team=team,
-        assignee_id=chosen.user_id if chosen else None,
-        outcome=outcome,
-        summary=(how + summary)[:300],
-        candidates=candidates_json(candidates),
-    )
-    fields = []
-    if from_team is not None:
-        fields.append("team")
-    if chosen is not None:
-        _assignment_event(case, chosen, at=now, decision=decision)
-        case.assignee_id = chosen.user_id
-        fields.append("assignee")
-        User.objects.filter(pk=chosen.user_id).update(last_assigned_at=now)
-    if fields:
-        case.updated_at = now
-        case.version += 1
-        case.save(update_fields=[*fields, "updated_at", "version"])
-    audit_record(
-        actor=None,
-        action="case.route",
-        object_type="case",
-        object_id=case.reference,
-        before=before,
-        after={**_snapshot(case), "routing_decision_id": decision.pk, "outcome": outcome, "rule": decision.rule_name},
-    )
-    return decision
+    events, changed = [], []
+    for (case, _before, rule, from_team), winner, decision in zip(plans, winners, decisions, strict=True):
+        if from_team is not None:
+            data = {"from_team": from_team.name, "to_team": case.team.name, "routing_rule": rule.name}
+            events.append(CaseEvent(case=case, kind=EventKind.TRANSFER, data=data, created_at=now))
+        if winner is not None:
+            data = _assignment_data(user_id=winner.user_id, name=winner.name, decision=decision)
+            events.append(CaseEvent(case=case, kind=EventKind.ASSIGNMENT, data=data, created_at=now))
+            case.assignee_id = winner.user_id
+        if from_team is not None or winner is not None:
+            case.updated_at = now
+            case.version += 1
+            changed.append(case)
+    CaseEvent.objects.bulk_create(events)
+    if changed:
+        Case.objects.bulk_update(changed, ["team", "assignee", "updated_at", "version"])
+    if assigned := {winner.user_id for winner in winners if winner is not None}:
+        User.objects.filter(pk__in=assigned).update(last_assigned_at=now)
+    # Last: the audit chain is serialised until commit, so this transaction holds it briefly.
+    for (case, before, _rule, _from_team), decision in zip(plans, decisions, strict=True):
+        audit_record(
+            actor=None,
+            action="case.route",
+            object_type="case",
+            object_id=case.reference,
+            before=before,
+            after={
+                **_snapshot(case),
+                "routing_decision_id": decision.pk,
+                "outcome": decision.outcome,
+                "rule": decision.rule_name,
+            },
+        )
+    return sorted(decisions, key=lambda decision: order[decision.case_id])
 
 
-def route_catch_up(*, now: datetime | None = None, limit: int = CATCH_UP_BATCH) -> int:
+def route_case(*, case_id: int, trigger: str, now: datetime | None = None) -> RoutingDecision | None:
+    """Route one case (what the task does after a case write); None when there was nothing to do."""
+    decisions = route_cases(case_ids=[case_id], trigger=trigger, now=now)
+    return decisions[0] if decisions else None
+
+
+def route_catch_up(*, now: datetime | None = None, limit: int = CATCH_UP_BATCH, chunk: int = CATCH_UP_CHUNK) -> int:
     """Route open, unassigned cases that routing has not looked at lately; returns decisions written.
 
     Picks cases of auto-assigning teams with no decision in the last ``CATCH_UP_QUIET``, and
     cases anywhere that were never routed at all (a lost task: their rule may move them).
-    Each case is routed in its own transaction, oldest first, at most ``limit`` per run, so a
-    second run right after the first finds nothing to do.
+    Oldest first, at most ``limit`` per run, ``chunk`` cases per transaction (so a long sweep
+    never holds many people's rows for long), and a second run right after the first finds
+    nothing to do.
     """
     now = now or timezone.now()
     decided = RoutingDecision.objects.filter(case=OuterRef("pk"))
@@ -438,8 +496,8 @@ def route_catch_up(*, now: datetime | None = None, limit: int = CATCH_UP_BATCH) 
         .values_list("pk", flat=True)[:limit]
     )
     written = 0
-    for case_id in due_ids:
-        written += route_case(case_id=case_id, trigger=RoutingTrigger.CATCH_UP, now=now) is not None
+    for start in range(0, len(due_ids), chunk):
+        written += len(route_cases(case_ids=due_ids[start : start + chunk], trigger=RoutingTrigger.CATCH_UP, now=now))
     return written
 
 
@@ -540,7 +598,13 @@ def _claim(case: Case, me: User, *, load: int, now: datetime) -> Case:
             }
         ],
     )
-    _assignment_event(case, me, at=now, decision=decision, actor=me)
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.ASSIGNMENT,
+        actor=me,
+        data=_assignment_data(user_id=me.pk, name=name, decision=decision),
+        created_at=now,
+    )
     case.assignee = me
     case.updated_at = now
     case.version += 1

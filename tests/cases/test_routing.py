@@ -19,6 +19,7 @@ from cases.routing import (
     case_claim_next,
     on_shift,
     route_case,
+    route_cases,
     route_catch_up,
     routing_decision_for,
     routing_enqueue,
@@ -29,7 +30,14 @@ from cases.routing_rules import routing_rule_move, routing_rule_save, routing_ru
 from cases.routing_tasks import route_case_task, route_catch_up_task
 from people.choices import Role, TeamKind
 from people.models import Shift, Team, User
-from tests.factories import CaseFactory, CategoryFactory, CustomerFactory, TeamFactory, UserFactory
+from tests.factories import (
+    CaseFactory,
+    CategoryFactory,
+    CustomerFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 # A Tuesday. In Manila (UTC+8) it is 20:00; in New York (UTC-4, daylight time from 8 March) 08:00.
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -390,6 +398,31 @@ def test_decisions_cannot_be_edited_or_deleted(intake):
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             attempt()
+
+
+def test_cases_routed_together_see_each_others_assignments(intake, fraud):
+    member(intake, "Ana")
+    member(intake, "Ben")
+    both = member(fraud, "Both")
+    MembershipFactory(user=both, team=intake)
+    give_open_cases(both, fraud, 1)
+    cases = [CaseFactory(team=intake) for _ in range(5)]
+
+    decisions = route_cases(case_ids=[c.pk for c in reversed(cases)], trigger=RoutingTrigger.CATCH_UP)
+
+    # Returned in the order asked. Both (in two teams, one case already) is level with Ana and
+    # Ben after two cases and, never assigned by routing, has waited longest.
+    assert [d.case_id for d in decisions] == [c.pk for c in reversed(cases)]
+    assert [d.assignee.first_name for d in decisions] == ["Ana", "Ben", "Both", "Ana", "Ben"]
+    assert [d.candidates[0]["load"] for d in decisions] == [0, 0, 1, 1, 1]
+    # Ana and Ben were both last given a case by this run: Ana's came first, so she waited longer.
+    assert reasons_by_name(decisions[3]) == {
+        "Ana": [],
+        "Ben": ["assigned a case more recently"],
+        "Both": ["more open cases (2/8)"],
+    }
+    assert Case.objects.filter(assignee=both).count() == 2
+    assert AuditEvent.objects.filter(action="case.route").count() == 5
 
 
 # --- catch-up and the task ---------------------------------------------------------------------

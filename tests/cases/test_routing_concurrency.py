@@ -13,7 +13,7 @@ from audit.selectors import audit_chain_verify
 from cases.choices import EventKind
 from cases.errors import CaseError
 from cases.models import Case, CaseEvent, RoutingDecision, RoutingOutcome, RoutingTrigger
-from cases.routing import case_claim_next, route_case
+from cases.routing import case_claim_next, route_case, route_catch_up
 from people.choices import Role
 from people.models import Shift
 from tests.factories import CaseFactory, TeamFactory, UserFactory
@@ -86,6 +86,24 @@ def test_two_routers_at_once_never_exceed_capacity_nor_assign_a_case_twice(order
     assert sorted(row["reasons"] for row in waiting.candidates) == [["at capacity 5/5"]] * 3
     report = audit_chain_verify()
     assert report.first_broken_id is None
+
+
+def test_two_catch_up_sweeps_at_once_share_the_queue_without_overlap():
+    team = TeamFactory()
+    agents = agents_on_shift(team, 3, capacity=5)
+    for _ in range(50):
+        CaseFactory(team=team)
+
+    results = run_together(2, lambda i: route_catch_up(now=NOW, chunk=10))
+
+    assert all(isinstance(r, int) for r in results), results
+    loads = Counter(Case.objects.filter(assignee__isnull=False).values_list("assignee", flat=True))
+    assert loads == {agent.pk: 5 for agent in agents}
+    per_case = Counter(CaseEvent.objects.filter(kind=EventKind.ASSIGNMENT).values_list("case", flat=True))
+    assert len(per_case) == 15 and set(per_case.values()) == {1}
+    # Chunks lock their cases with SKIP LOCKED: a case is decided by one sweep or the other.
+    assert sum(results) == RoutingDecision.objects.count() >= 50
+    assert audit_chain_verify().first_broken_id is None
 
 
 def test_two_people_pressing_get_next_case_at_once_get_different_cases():
