@@ -83,7 +83,15 @@ def test_agent_works_a_case_from_my_cases(desk, open_session):
     # Oldest first, newest last: the note, then before it the reply and the new -> open it caused.
     expect(events.last).to_have_class(re.compile(r"\bevent-note\b"))
     kinds = [c.split()[1] for c in events.evaluate_all("els => els.map(e => e.className)")]
-    assert kinds == ["event-customer_message", "event-assignment", "event-reply", "event-status", "event-note"]
+    # No SLA policy exists in this journey, so intake says on the timeline that no clock runs.
+    assert kinds == [
+        "event-customer_message",
+        "event-sla",
+        "event-assignment",
+        "event-reply",
+        "event-status",
+        "event-note",
+    ]
     # A note must never look like something the customer saw.
     style = "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.borderLeftColor]; }"
     assert reply.evaluate(style) != note.evaluate(style)
@@ -105,6 +113,7 @@ def test_agent_works_a_case_from_my_cases(desk, open_session):
     stored = list(CaseEvent.objects.filter(case=fresh).values_list("kind", "actor_id"))
     assert stored == [
         (EventKind.CUSTOMER_MESSAGE, None),
+        (EventKind.SLA, None),
         (EventKind.ASSIGNMENT, desk.lead.pk),
         (EventKind.REPLY, desk.agent.pk),
         (EventKind.STATUS, desk.agent.pk),
