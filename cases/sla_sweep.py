@@ -176,6 +176,11 @@ def _when(at: datetime) -> str:
     return date_format(timezone.localtime(at), "Y-m-d H:i T")
 
 
+def _minutes(timer: SlaTimer) -> str:
+    # Business minutes can span a night or a weekend; say which kind the figure counts.
+    return "min" if timer.calendar_version_id is None else "business min"
+
+
 def _metric_label(timer: SlaTimer) -> str:
     return SlaMetric(timer.metric).label.lower()
 
@@ -197,7 +202,7 @@ def _warn(timers: list[SlaTimer], *, now: datetime) -> None:
             Message(
                 recipient_ids=recipients[t.case_id],
                 kind="sla.warning",
-                title=f"{t.case.reference}: {_metric_label(t)} due in {t.remaining} business min",
+                title=f"{t.case.reference}: {_metric_label(t)} due in {t.remaining} {_minutes(t)}",
                 body=f"The {_metric_label(t)} target of {t.case.reference} is due at {_when(t.due_at)}.",
                 url=f"/cases/{t.case.reference}/",
             )

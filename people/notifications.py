@@ -6,6 +6,7 @@ say which case and what happened, never restricted content.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from people.models import Notification, User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,12 @@ def notify_many(messages: Iterable[Message], *, now: datetime) -> list[Notificat
 def _enqueue_emails(ids: list[int]) -> None:
     from people.tasks import send_notification_emails
 
-    send_notification_emails.delay(ids)
+    try:
+        send_notification_emails.delay(ids)
+    except Exception:
+        # The in-app rows are committed and are what counts; a broker outage must not turn
+        # into an error for the change that notified (or stop the SLA sweep mid-run).
+        logger.exception("Could not queue e-mail copies of notifications %s", ids)
 
 
 def notification_mark_read(user: User, ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:

@@ -108,7 +108,7 @@ def test_it_warns_once_then_breaches_once_however_often_it_runs(team, agent, lea
     # The assignee and the team's lead; another agent of the team is not disturbed.
     notes = Notification.objects.filter(kind="sla.warning")
     assert sorted(n.recipient.username for n in notes) == ["ana", "lena"]
-    assert notes[0].title == f"{case.reference}: first response due in 10 business min"
+    assert notes[0].title == f"{case.reference}: first response due in 10 min"
     assert notes[0].url == f"/cases/{case.reference}/"
     # Only the reference: a subject can carry what a notification must not.
     assert "Lisbon" not in notes[0].title + notes[0].body
@@ -127,6 +127,26 @@ def test_it_warns_once_then_breaches_once_however_often_it_runs(team, agent, lea
     audits = list(AuditEvent.objects.filter(object_type="sla_sweep").order_by("id"))
     assert [(a.action, a.after["timer_ids"]) for a in audits] == [("sla.warn", [timer.pk]), ("sla.breach", [timer.pk])]
     assert (audits[0].actor, audits[0].actor_label) == (None, "system")
+
+
+def test_a_warning_on_a_business_calendar_counts_business_minutes_left(team, agent):
+    calendar = BusinessCalendarFactory(
+        time_zone="America/New_York",
+        holiday_country="US",
+        weekly_hours={str(d): [["09:00", "17:00"]] for d in range(5)},
+    )
+    SlaPolicyFactory(version__calendar=calendar, version__first_response_minutes=60)
+    # Friday 16:30 EDT: 30 minutes on Friday, the rest from Monday 09:00; warning at 48 minutes.
+    case = _new_case(team, assignee=agent, at=datetime(2026, 3, 13, 20, 30, tzinfo=UTC))
+    friday_evening = datetime(2026, 3, 13, 22, 0, tzinfo=UTC)
+    monday_0920 = datetime(2026, 3, 16, 13, 20, tzinfo=UTC)
+
+    assert sla_sweep(now=friday_evening).warned == 0
+    assert sla_sweep(now=monday_0920).warned == 1
+
+    note = Notification.objects.get(recipient=agent)
+    assert note.title == f"{case.reference}: first response due in 10 business min"
+    assert note.body == f"The first response target of {case.reference} is due at 2026-03-16 13:30 UTC."
 
 
 def test_a_timer_already_past_due_is_breached_without_a_late_warning(team, agent, policy):
