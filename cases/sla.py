@@ -136,38 +136,27 @@ def _sla_event(case: Case, *, actor, at: datetime, data: dict, body: str = "") -
     return CaseEvent.objects.create(case=case, kind=EventKind.SLA, actor=actor, body=body, data=data, created_at=at)
 
 
-class _Calendars:
-    """The calendar version a timer starting now pins, looked up once per calendar per hook."""
-
-    def __init__(self) -> None:
-        self._versions: dict[int, object] = {}
-
-    def pin(self, version: SlaPolicyVersion):
-        if version.calendar_id is None:
-            return None
-        if version.calendar_id not in self._versions:
-            self._versions[version.calendar_id] = calendar_version_current(version.calendar)
-        return self._versions[version.calendar_id]
-
-
-def _new_timer(
-    case: Case, *, metric: str, version: SlaPolicyVersion, calendars: _Calendars, started_at: datetime
-) -> SlaTimer | None:
-    target = version.target_minutes(metric)
-    if not target:
-        return None
-    calendar_version = calendars.pin(version)
+def _start(case: Case, *, metrics: Iterable[str], version: SlaPolicyVersion, started_at: datetime) -> list[SlaTimer]:
+    """Start a timer for each metric the version has a target for, all pinned to the version
+    and to the calendar's current version (None: elapsed minutes)."""
+    targets = [(metric, version.target_minutes(metric)) for metric in metrics if version.target_minutes(metric)]
+    if not targets:
+        return []
+    calendar_version = calendar_version_current(version.calendar) if version.calendar_id else None
     cal = work_calendar(calendar_version)
-    return SlaTimer.objects.create(
-        case=case,
-        metric=metric,
-        policy_version=version,
-        calendar_version=calendar_version,
-        target_minutes=target,
-        started_at=started_at,
-        due_at=sla_due_at(cal, started_at, target),
-        warn_at=sla_warn_at(version, cal, started_at, target),
-    )
+    return [
+        SlaTimer.objects.create(
+            case=case,
+            metric=metric,
+            policy_version=version,
+            calendar_version=calendar_version,
+            target_minutes=target,
+            started_at=started_at,
+            due_at=sla_due_at(cal, started_at, target),
+            warn_at=sla_warn_at(version, cal, started_at, target),
+        )
+        for metric, target in targets
+    ]
 
 
 def sla_case_created(case: Case, *, now: datetime) -> SlaPolicyVersion | None:
@@ -184,12 +173,9 @@ def sla_case_created(case: Case, *, now: datetime) -> SlaPolicyVersion | None:
     if version is None:
         _sla_event(case, actor=None, at=now, data={"event": "no_policy"})
         return None
-    calendars = _Calendars()
-    started = [
-        timer
-        for metric in (SlaMetric.FIRST_RESPONSE, SlaMetric.RESOLUTION)
-        if (timer := _new_timer(case, metric=metric, version=version, calendars=calendars, started_at=case.received_at))
-    ]
+    started = _start(
+        case, metrics=(SlaMetric.FIRST_RESPONSE, SlaMetric.RESOLUTION), version=version, started_at=case.received_at
+    )
     _refresh_case_due(case, started)
     return version
 
@@ -215,15 +201,9 @@ def sla_customer_message(case: Case, *, now: datetime) -> SlaTimer | None:
     if any(t.metric in (SlaMetric.FIRST_RESPONSE, SlaMetric.NEXT_RESPONSE) for t in timers):
         return None
     version = sla_policy_version_for(case)
-    timer = None
-    if version is not None:
-        timer = _new_timer(
-            case, metric=SlaMetric.NEXT_RESPONSE, version=version, calendars=_Calendars(), started_at=now
-        )
-        if timer is not None:
-            timers.append(timer)
-    _refresh_case_due(case, timers)
-    return timer
+    started = _start(case, metrics=[SlaMetric.NEXT_RESPONSE], version=version, started_at=now) if version else []
+    _refresh_case_due(case, timers + started)
+    return started[0] if started else None
 
 
 def sla_status_changed(
@@ -252,11 +232,7 @@ def sla_status_changed(
     elif from_status == Status.RESOLVED and to_status == Status.OPEN:
         version = sla_policy_version_for(case)
         if version is not None and not any(t.metric == SlaMetric.RESOLUTION for t in timers):
-            timer = _new_timer(
-                case, metric=SlaMetric.RESOLUTION, version=version, calendars=_Calendars(), started_at=now
-            )
-            if timer is not None:
-                timers.append(timer)
+            timers += _start(case, metrics=[SlaMetric.RESOLUTION], version=version, started_at=now)
     _refresh_case_due(case, timers)
 
 
