@@ -2,7 +2,9 @@
 
 Flow: a case write (new, reopened, escalated, unassigned) calls :func:`routing_enqueue`, which
 sends ``route_case_task`` after commit; the task calls :func:`route_case`. A beat sweep
-(:func:`route_catch_up`) picks up anything a lost task or a busy moment left unrouted.
+(:func:`route_catch_up`) picks up anything a lost task, a busy moment or an empty shift left
+unrouted, routing a backlog in chunks (:func:`route_cases`: one look at rules, people and loads
+per chunk, and each case in it sees the assignments made before it).
 
 1. **Team**: the first active :class:`RoutingRule` by position whose conditions match the case
    (category, jurisdiction, language, customer tier, flag kinds) moves the case to its team.
@@ -12,7 +14,7 @@ sends ``route_case_task`` after commit; the task calls :func:`route_case`. A bea
 3. **Record**: every run writes a :class:`RoutingDecision` naming the rule, every candidate and
    why each was passed over ("off shift", "at capacity 8/8", "missing skill: scam").
 
-Concurrency (PostgreSQL): the case row is taken with ``SKIP LOCKED``, so two routers never work
+Concurrency (PostgreSQL): case rows are taken with ``SKIP LOCKED``, so two routers never work
 on one case; the eligible candidates' user rows are locked in id order *before* their load is
 counted, so two routers choosing among the same people take turns and neither can push anyone
 past capacity. "Get next case" (:func:`case_claim_next`) takes the most urgent free case with
@@ -52,7 +54,7 @@ ROUTABLE_ROLES = (Role.AGENT, Role.SPECIALIST)
 ROUTING_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
 # The sweep leaves alone a case that routing looked at more recently than this.
 CATCH_UP_QUIET = timedelta(minutes=5)
-CATCH_UP_BATCH = 200
+CATCH_UP_BATCH = 2000
 # Cases routed per transaction by the sweep: amortises the look at rules and people.
 CATCH_UP_CHUNK = 50
 # "Get next case" skips at most this many cases the person lacks the skills for, then gives up.
