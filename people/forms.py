@@ -125,6 +125,9 @@ class CalendarForm(forms.Form):
                     self.add_error(self._weekday_field(message), message)
                 elif key == "closures":
                     closures.add_closure_error(message)
+                elif key == "holiday_country" and "subdivision" in message:
+                    # The region is checked as one; a bad subdivision belongs on its own field.
+                    self.add_error("holiday_subdivision", message)
                 elif key in self.fields:
                     self.add_error(key, message)
                 else:

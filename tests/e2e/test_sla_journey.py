@@ -152,8 +152,18 @@ def test_lead_sets_up_an_sla_and_sees_a_new_cases_timers(desk, open_session):
     expect(
         page.locator("#queue-table tbody tr", has_text=desk.cases["card"].reference).locator(".sla-cell")
     ).to_have_text("—")
-    # The table refreshes itself every minute.
-    assert "every 60s" in page.locator("#queue-table .queue-refresh").get_attribute("hx-trigger")
+    # The table refreshes itself every minute, but not while cases are ticked for a bulk action.
+    trigger = page.locator("#queue-table .queue-refresh").get_attribute("hx-trigger")
+    assert trigger.startswith("every 60s [")
+    may_refresh = f"() => Boolean({trigger[trigger.index('[') + 1 : trigger.rindex(']')]})"
+    assert page.evaluate(may_refresh) is True
+    page.get_by_role("checkbox", name=f"Select {case.reference}").check()
+    assert page.evaluate(may_refresh) is False
+    page.get_by_role("checkbox", name=f"Select {case.reference}").uncheck()
+    page.locator(".bulkbar select[name=action]").focus()
+    assert page.evaluate(may_refresh) is False
+    page.locator("body").click(position={"x": 5, "y": 300})
+    assert page.evaluate(may_refresh) is True
     page.locator("#queue-table thead").get_by_role("link", name="SLA").click()
     # Breaching soonest: the overdue case, then the warning, then the new one; paused and
     # untimed cases after them.

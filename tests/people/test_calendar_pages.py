@@ -246,7 +246,8 @@ def test_an_unknown_subdivision_is_refused(lead_client):
     response = lead_client.post("/sla/calendars/new/", calendar_post(holiday_country="AU", holiday_subdivision="XYZ"))
 
     assert response.status_code == 400
-    assert "'XYZ' is not a holiday subdivision of AU" in " ".join(errors_of(response, "holiday_country"))
+    assert "'XYZ' is not a holiday subdivision of AU" in " ".join(errors_of(response, "holiday_subdivision"))
+    assert errors_of(response, "holiday_country") == []
     assert_nothing_saved()
 
 
