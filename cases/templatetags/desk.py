@@ -131,3 +131,31 @@ def timer_view(timer: SlaTimer, now: datetime) -> TimerView:
 def sla_timer(timer: SlaTimer, now: datetime) -> TimerView:
     """``{% sla_timer timer now as view %}``: reads only the timer and its pinned calendar."""
     return timer_view(timer, now)
+
+
+@register.filter
+def metric_label(value: str) -> str:
+    try:
+        return SlaMetric(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def iso_datetime(value: str) -> datetime | None:
+    """An ISO 8601 instant stored in event data, as a datetime the ``date`` filter can localise."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def field_changes(data: dict) -> list[tuple[str, object, object]]:
+    """``(field, from, to)`` for each changed field of a "properties changed" event; other
+    facts stored beside them (such as why the change was made) are not changes."""
+    return [
+        (field, change.get("from"), change.get("to"))
+        for field, change in (data or {}).items()
+        if isinstance(change, dict) and ("from" in change or "to" in change)
+    ]

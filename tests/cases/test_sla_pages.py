@@ -586,3 +586,36 @@ def test_an_overdue_timer_reads_overdue_on_the_case_page(client_for, agent, team
 
     assert "Resolution: Breached" in html
     assert re.search(r"<dt>Overdue</dt>\s*<dd[^>]*>1h 20m</dd>", html)
+
+
+# --- SLA facts on the timeline ----------------------------------------------------------------
+
+
+def test_the_timeline_says_what_happened_to_the_clocks(client_for, agent, team):
+    case = CaseFactory(team=team)
+    at = case.received_at
+    facts = [
+        (EventKind.SLA, {"event": "no_policy"}, ""),
+        (EventKind.SLA, {"event": "paused", "metrics": ["first_response", "resolution"], "reason": "Asked for ID"}, ""),
+        (EventKind.SLA, {"event": "resumed", "business_minutes": {"first_response": 95}}, ""),
+        (EventKind.SLA, {"event": "warning", "metric": "resolution", "due_at": "2026-03-10T14:00:00+00:00"}, ""),
+        (EventKind.SLA, {"event": "breached", "metric": "first_response", "due_at": "2026-03-10T11:30:00+00:00"}, ""),
+        (EventKind.FIELDS, {"priority": {"from": "normal", "to": "high"}, "reason": "sla_breach"}, ""),
+    ]
+    for minutes, (kind, data, body) in enumerate(facts):
+        CaseEventFactory(case=case, kind=kind, data=data, body=body, created_at=at + timedelta(minutes=minutes))
+
+    html = client_for(agent).get(f"/cases/{case.reference}/").content.decode()
+
+    texts = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip()
+        for item in re.findall(r'<li class="event event-(?:sla|fields)".*?</div>\s*(.*?)</li>', html, re.S)
+    ]
+    assert texts == [
+        "No SLA policy matched this case, so no SLA timers run.",
+        "SLA clock paused (first response, resolution): Asked for ID",
+        "SLA clock resumed: first response stood still 1h 35m",
+        "Resolution due soon, at Tue 10 Mar, 14:00",
+        "First response target breached: it was due Tue 10 Mar, 11:30",
+        "Priority: normal → high (SLA breach)",
+    ]
