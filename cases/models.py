@@ -149,6 +149,15 @@ class Case(models.Model):
                 name="cases_case_team_open_queue_idx",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
+            # Open cases newest first across teams: a lead of several teams (PostgreSQL cannot
+            # merge the per-team index for team IN (...)) and org-wide readers; 0.4 ms instead
+            # of sorting every open case of those teams (~20 ms at 10,000 open).
+            models.Index(
+                F("received_at").desc(),
+                F("id").desc(),
+                name="cases_case_open_received_idx",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # "My cases": an assignee's open cases, newest first.
             models.Index(
                 F("assignee"),

@@ -12,3 +12,4 @@ class EscalationsConfig(AppConfig):
         registry.close_checks.append(hooks.unanswered_escalation_blocks_close)
         registry.after_status_change.append(hooks.complete_accepted_escalations)
         registry.sla_breach_handlers.append(hooks.escalate_sla_breach)
+        registry.visibility_grants.append(hooks.escalated_to_my_team)

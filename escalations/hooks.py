@@ -35,3 +35,22 @@ def escalate_sla_breach(case, timer) -> None:
     from escalations.services import escalation_for_sla_breach
 
     escalation_for_sla_breach(case, timer)
+
+
+def escalated_to_my_team(user):
+    """The receiving team reads a case escalated to it before accepting (writing needs accepting)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from escalations.choices import OPEN_ESCALATION_STATUSES
+    from people.selectors import team_ids_of
+
+    team_ids = team_ids_of(user)
+    if not team_ids:
+        return None
+    return Q(
+        Exists(
+            Escalation.objects.filter(
+                case_id=OuterRef("pk"), to_team_id__in=team_ids, status__in=OPEN_ESCALATION_STATUSES
+            )
+        )
+    )

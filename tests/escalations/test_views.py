@@ -141,3 +141,23 @@ def test_a_lead_bulk_accepts_for_a_team_member(
 
     assert "Accepted 3 of 3 selected escalations." in response.content.decode()
     assert set(Escalation.objects.values_list("owner", flat=True)) == {fraud_specialist.pk}
+
+
+def test_the_receiving_team_reads_the_case_before_accepting_but_cannot_change_it(
+    client_for, fraud_specialist, escalation
+):
+    client = client_for(fraud_specialist)
+    reference = escalation.case.reference
+
+    assert client.get(f"/cases/{reference}/").status_code == 200
+    assert client.post(f"/cases/{reference}/messages/", {"body": "Hello"}).status_code == 403
+    # Their team queue lists their own team's cases, not everything escalated to them.
+    assert reference not in client.get("/cases/").content.decode()
+
+
+def test_once_the_escalation_is_withdrawn_the_receiving_team_no_longer_sees_the_case(
+    client_for, agent, fraud_specialist, escalation
+):
+    services.escalation_withdraw(actor=agent, escalation=escalation)
+
+    assert client_for(fraud_specialist).get(f"/cases/{escalation.case.reference}/").status_code == 404
