@@ -14,6 +14,9 @@ their ``AppConfig.ready()``. Every hook point is listed in this module so the fl
 - ``visibility_grants``: ``grant(user) -> Q | None``; extra cases a worker may read beyond
   their own teams' (e.g. cases escalated to their team and not yet accepted). ORed into
   ``cases.access.restrict_cases_to``, so pages, API and exports all follow it.
+- ``case_panels``: ``panel(user, case, editable) -> dict | None``; a side panel for the case
+  page, ``{"template": "<app>/_x.html", ...context}``. One query per panel at most, so the
+  case page's query count stays fixed.
 """
 
 from __future__ import annotations
@@ -25,3 +28,4 @@ close_checks: list[Callable[[Any, str], str | None]] = []
 after_status_change: list[Callable[[Any, str, str, Any], None]] = []
 sla_breach_handlers: list[Callable[[Any, Any], None]] = []
 visibility_grants: list[Callable[[Any], Any]] = []
+case_panels: list[Callable[[Any, Any, bool], dict | None]] = []

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import services
+from cases import registry, services
 from cases.access import can_assign_case, can_edit_case, get_case_for_user
 from cases.choices import OPEN_STATUSES
 from cases.errors import CaseError, StaleVersion
@@ -161,8 +161,10 @@ def _case_context(request, case, *, forms: dict | None = None, conflict: str = "
     editable = can_edit_case(request.user, case)
     assignable = can_assign_case(request.user, case)
     initial = {"version": case.version}
+    panels = [panel(request.user, case, editable) for panel in registry.case_panels]
     return {
         "case": case,
+        "panels": [panel for panel in panels if panel],
         "events": list(case_timeline(case=case)),
         "sla_timers": case_sla_timers(case=case),
         "now": timezone.now(),

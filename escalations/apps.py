@@ -13,3 +13,4 @@ class EscalationsConfig(AppConfig):
         registry.after_status_change.append(hooks.complete_accepted_escalations)
         registry.sla_breach_handlers.append(hooks.escalate_sla_breach)
         registry.visibility_grants.append(hooks.escalated_to_my_team)
+        registry.case_panels.append(hooks.case_escalations_panel)

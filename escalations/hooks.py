@@ -54,3 +54,19 @@ def escalated_to_my_team(user):
             )
         )
     )
+
+
+def case_escalations_panel(user, case, editable: bool) -> dict | None:
+    """The case page's escalation panel: every hop with its state and clock, and the way to escalate."""
+    from escalations.selectors import escalations_of_case
+
+    hops = list(escalations_of_case(case=case))
+    open_hops = [hop for hop in hops if hop.is_open]
+    if not hops and not editable:
+        return None
+    return {
+        "template": "escalations/_case_panel.html",
+        "escalation_hops": hops,
+        "open_escalations": open_hops,
+        "can_escalate": editable and case.is_open,
+    }

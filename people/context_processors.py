@@ -18,6 +18,7 @@ def navigation(request) -> dict:
         items.append(("My cases", "cases:mine"))
     if can_read_cases(user):
         items.append(("Team queue" if not can_triage(user) else "Triage queue", "cases:queue"))
+        items.append(("Escalations", "escalations:queue"))
     if can_configure_sla(user):
         items.append(("SLA", "sla:overview"))
     if role_of(user) == Role.ADMIN or user.is_superuser:

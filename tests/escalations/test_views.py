@@ -161,3 +161,17 @@ def test_once_the_escalation_is_withdrawn_the_receiving_team_no_longer_sees_the_
     services.escalation_withdraw(actor=agent, escalation=escalation)
 
     assert client_for(fraud_specialist).get(f"/cases/{escalation.case.reference}/").status_code == 404
+
+
+def test_the_case_page_offers_escalation_and_then_shows_where_it_went(client_for, agent, case, fraud_team, reasons):
+    client = client_for(agent)
+    before = client.get(f"/cases/{case.reference}/").content.decode()
+    assert f'href="/escalations/new/{case.reference}/"' in before
+
+    services.escalation_request(actor=agent, case=case, to_team=fraud_team, reason=reasons["scam_reported"])
+
+    html = client.get(f"/cases/{case.reference}/").content.decode()
+    panel = html.split('id="escalation-panel"')[1].split("</section>")[0]
+    assert "Escalated to <strong>Fraud &amp; Scam</strong>" in panel
+    assert "answer due" in panel
+    assert "Escalated to <strong>Fraud &amp; Scam</strong>: Customer reports a scam or fraud (high)" in html

@@ -23,12 +23,12 @@ def _nav(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "items"),
     [
-        (Role.AGENT, ["My cases", "Team queue"]),
-        (Role.SPECIALIST, ["My cases", "Team queue"]),
-        (Role.LEAD, ["My cases", "Triage queue", "SLA"]),
-        (Role.COMPLIANCE, ["Team queue"]),
-        (Role.FIU, ["Team queue"]),
-        (Role.AUDITOR, ["Team queue"]),
+        (Role.AGENT, ["My cases", "Team queue", "Escalations"]),
+        (Role.SPECIALIST, ["My cases", "Team queue", "Escalations"]),
+        (Role.LEAD, ["My cases", "Triage queue", "Escalations", "SLA"]),
+        (Role.COMPLIANCE, ["Team queue", "Escalations"]),
+        (Role.FIU, ["Team queue", "Escalations"]),
+        (Role.AUDITOR, ["Team queue", "Escalations"]),
         (Role.ADMIN, ["SLA", "Administration"]),
     ],
 )
@@ -82,5 +82,6 @@ def test_it_tells_templates_the_viewers_role(lead):
     assert context["nav_items"] == [
         ("My cases", "cases:mine"),
         ("Triage queue", "cases:queue"),
+        ("Escalations", "escalations:queue"),
         ("SLA", "sla:overview"),
     ]
