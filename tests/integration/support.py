@@ -21,7 +21,7 @@ TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 def restore_reference_data() -> None:
-    """Put back the product data that migrations create (the category taxonomy).
+    """Put back the product data that migrations create (categories, escalation reasons).
 
     A transactional test ends with a flush that empties every table; with ``--reuse-db`` the
     next run would otherwise start without categories. Idempotent: keyed on the code.
@@ -38,6 +38,13 @@ def restore_reference_data() -> None:
                 "regulatory_sensitive": sensitive,
                 "position": position,
             },
+        )
+    from escalations.models import ReasonCode
+
+    reasons = importlib.import_module("escalations.migrations.0002_reason_codes")
+    for position, (code, label, urgency) in enumerate(reasons.REASON_CODES):
+        ReasonCode.objects.update_or_create(
+            code=code, defaults={"label": label, "default_urgency": urgency, "position": position}
         )
 
 
