@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own widget templates, so the project's templates/django/forms/ can override some.
+    "django.forms",
     "rest_framework",
     "drf_spectacular",
     "django_filters",
@@ -104,6 +106,10 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets render through the project's template engine, so templates/django/forms/widgets/
+# can replace Django's select template: it includes a sub-template per <option>, which made
+# the queue filters' long selects (assignees, jurisdictions) the slowest part of a page.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------------------
 if os.environ.get("DATABASE_URL"):
