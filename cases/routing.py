@@ -449,8 +449,9 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
             case.version += 1
             changed.append(case)
     CaseEvent.objects.bulk_create(events)
-    if changed:
-        Case.objects.bulk_update(changed, ["team", "assignee", "updated_at", "version"])
+    for case in changed:
+        # One plain UPDATE per case: cheaper to build than bulk_update's CASE per column.
+        case.save(update_fields=["team", "assignee", "updated_at", "version"])
     if assigned := {winner.user_id for winner in winners if winner is not None}:
         User.objects.filter(pk__in=assigned).update(last_assigned_at=now)
     # Last: the audit chain is serialised until commit, so this transaction holds it briefly.
