@@ -158,6 +158,14 @@ class Case(models.Model):
                 name="cases_case_open_received_idx",
                 condition=Q(status__in=OPEN_STATUSES),
             ),
+            # "Breaching soonest" across teams (same reason as above): open cases by next SLA due
+            # time, untimed last (ascending puts NULLs last on PostgreSQL), newest first among ties.
+            models.Index(
+                F("sla_due_at"),
+                F("received_at").desc(),
+                name="cases_case_open_sla_due_idx",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             # "My cases": an assignee's open cases, newest first.
             models.Index(
                 F("assignee"),

@@ -86,6 +86,8 @@ class WorkCalendar:
     _always_open: bool = field(init=False, repr=False, compare=False)
     _closure_ends: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
     _spans: dict[date, tuple[Span, ...]] = field(init=False, repr=False, compare=False)
+    # Open time of each whole local date, for business_minutes_between's interior days.
+    _day_open: dict[date, timedelta] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         week = {weekday: tuple(sorted(tuple(i) for i in self.weekly_hours.get(weekday, ()))) for weekday in range(7)}
@@ -105,6 +107,7 @@ class WorkCalendar:
         set_(self, "tz", ZoneInfo(self.time_zone))
         set_(self, "_closure_ends", tuple(end for _, end in closures))
         set_(self, "_spans", {})
+        set_(self, "_day_open", {})
         set_(
             self,
             "_always_open",
@@ -303,11 +306,21 @@ def business_minutes_between(cal: WorkCalendar, start: datetime, end: datetime) 
     # One date past end's local date: where the clocks fall back across midnight, the next date's
     # first spans can begin before instants that still read as the previous date.
     last = end.astimezone(cal.tz).date() + _ONE_DAY
+    day_open = cal._day_open
     while day <= last:
-        for span_start, span_end in _day_spans(cal, day):
-            overlap = min(span_end, end) - max(span_start, start)
-            if overlap > timedelta(0):
-                total += overlap
+        spans = _day_spans(cal, day)
+        if spans and start <= spans[0][0] and spans[-1][1] <= end:
+            # A date wholly inside the range counts all its open time: a timer months overdue
+            # costs one lookup per day, not an overlap per span.
+            whole = day_open.get(day)
+            if whole is None:
+                whole = day_open[day] = sum((span_end - span_start for span_start, span_end in spans), timedelta(0))
+            total += whole
+        else:
+            for span_start, span_end in spans:
+                overlap = min(span_end, end) - max(span_start, start)
+                if overlap > timedelta(0):
+                    total += overlap
         day += _ONE_DAY
     return total // _ONE_MINUTE
 

@@ -159,3 +159,19 @@ def field_changes(data: dict) -> list[tuple[str, object, object]]:
         for field, change in (data or {}).items()
         if isinstance(change, dict) and ("from" in change or "to" in change)
     ]
+
+
+@register.simple_tag
+def timeline_event(event, customer_name: str):
+    """One timeline entry (see cases.timeline for why it is rendered in Python)."""
+    from cases.timeline import render_event
+
+    return render_event(event, customer_name)
+
+
+@register.simple_tag
+def queue_rows(cases, now, show_bulk):
+    """The queue's rows (see cases.queue_rows for why they are rendered in Python)."""
+    from cases.queue_rows import render_rows
+
+    return render_rows(cases, now=now, show_bulk=show_bulk)
