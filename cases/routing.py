@@ -648,3 +648,10 @@ def routing_decisions_for_case(case: Case) -> list[RoutingDecision]:
         .select_related("case", "rule", "team", "from_team", "assignee")
         .order_by("-created_at", "-id")
     )
+
+
+def routing_case_panel(user, case: Case, editable: bool) -> dict | None:
+    """The case page's routing panel (a ``cases.registry.case_panels`` hook): the latest decision,
+    for leads of the case's team and auditors; one query."""
+    decision = routing_decision_for(user=user, case=case)
+    return {"template": "routing/_panel.html", "decision": decision} if decision else None

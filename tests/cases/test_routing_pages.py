@@ -11,9 +11,10 @@ from django.template.loader import render_to_string
 from django.urls import include, path
 
 from audit.models import AuditEvent
+from cases import registry
 from cases.choices import Status
 from cases.models import Case, RoutingDecision, RoutingRule, RoutingTrigger
-from cases.routing import route_case, routing_decision_latest
+from cases.routing import route_case, routing_case_panel, routing_decision_latest
 from config import urls as project_urls
 from people.choices import Role
 from people.models import Shift
@@ -296,3 +297,20 @@ def test_agents_of_the_team_may_not_read_decisions_and_outsiders_do_not_learn_th
 
     assert client_for(fraud_agent).get(url).status_code == 403
     assert client_for(outsider).get(url).status_code == 404
+
+
+def test_the_case_page_panel_shows_leads_why_the_case_is_theirs_and_agents_nothing(
+    client_for, routed_case, fraud, monkeypatch
+):
+    monkeypatch.setattr(registry, "case_panels", [routing_case_panel])
+    fraud_lead = UserFactory(role=Role.LEAD, teams=[fraud])
+    fraud_agent = UserFactory(role=Role.AGENT, teams=[fraud])
+    url = f"/cases/{routed_case.reference}/"
+
+    lead_page = client_for(fraud_lead).get(url).content.decode()
+    agent_page = client_for(fraud_agent).get(url).content.decode()
+
+    assert "Rule &#x27;Scams to fraud&#x27; moved it from Manila L1" in lead_page
+    assert "<td>at capacity 8/8</td>" in lead_page
+    assert f'href="/routing/cases/{routed_case.reference}/"' in lead_page
+    assert "routing-decision" not in agent_page
