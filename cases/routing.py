@@ -6,8 +6,9 @@ sends ``route_case_task`` after commit; the task calls :func:`route_case`. A bea
 unrouted, routing a backlog in chunks (:func:`route_cases`: one look at rules, people and loads
 per chunk, and each case in it sees the assignments made before it).
 
-1. **Team**: the first active :class:`RoutingRule` by position whose conditions match the case
-   (category, jurisdiction, language, customer tier, flag kinds) moves the case to its team.
+1. **Team**: the first active :class:`RoutingRule` by position whose conditions match a new case
+   (category, jurisdiction, language, customer tier, flag kinds) moves it to the rule's team. A
+   case escalated, reopened or unassigned keeps its team (a rule would undo the escalation).
 2. **Agent**: among the team's active agents and specialists, those on shift now in their own
    time zone, holding the rule's required skills and below their capacity; the least loaded
    wins, then whoever has waited longest since their last case, then the lower id.
@@ -375,14 +376,28 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
     if not cases:
         return []
     rules = active_rules()
+    # Rules place a case once, when it arrives (or when the sweep finds one whose first routing
+    # was lost). A case escalated to a team, reopened or unassigned keeps its team: moving it by
+    # rule would undo the escalation or a lead's hand-off. There only a rule that targets the
+    # case's own team applies, for its required skills.
+    if trigger == RoutingTrigger.NEW:
+        placeable = set(order)
+    elif trigger == RoutingTrigger.CATCH_UP:
+        routed_before = RoutingDecision.objects.filter(case_id__in=[case.pk for case in cases])
+        placeable = {case.pk for case in cases} - set(routed_before.values_list("case_id", flat=True))
+    else:
+        placeable = set()
     plans = []
     for case in cases:
         before = _snapshot(case)
         rule = rule_for(case_facts(case), rules)
         from_team = None
         if rule is not None and rule.target_team_id != case.team_id:
-            from_team, case.team = case.team, rule.target_team
-        plans.append((case, before, rule, from_team))
+            if case.pk in placeable:
+                from_team, case.team = case.team, rule.target_team
+            else:
+                rule = None
+        plans.append((case, before, rule, from_team, case.pk in placeable))
 
     auto_team_ids = sorted({case.team_id for case, *_ in plans if case.team.auto_assign})
     people_of = _team_people(auto_team_ids, now=now)
@@ -398,9 +413,11 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
 
     decisions: list[RoutingDecision] = []
     winners: list[Person | None] = []
-    for seq, (case, _before, rule, from_team) in enumerate(plans, start=1):
+    for seq, (case, _before, rule, from_team, placed) in enumerate(plans, start=1):
         team = case.team
-        if rule is None:
+        if rule is None and not placed:
+            how = f"It stays with {team}: rules place only new cases. "
+        elif rule is None:
             how = f"No rule matched; it stays with {team}. "
         elif from_team is not None:
             how = f"Rule {rule.name!r} moved it from {from_team} to {team}. "
@@ -436,7 +453,7 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
     RoutingDecision.objects.bulk_create(decisions)
 
     events, changed = [], []
-    for (case, _before, rule, from_team), winner, decision in zip(plans, winners, decisions, strict=True):
+    for (case, _before, rule, from_team, _placed), winner, decision in zip(plans, winners, decisions, strict=True):
         if from_team is not None:
             data = {"from_team": from_team.name, "to_team": case.team.name, "routing_rule": rule.name}
             events.append(CaseEvent(case=case, kind=EventKind.TRANSFER, data=data, created_at=now))
@@ -455,7 +472,7 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
     if assigned := {winner.user_id for winner in winners if winner is not None}:
         User.objects.filter(pk__in=assigned).update(last_assigned_at=now)
     # Last: the audit chain is serialised until commit, so this transaction holds it briefly.
-    for (case, before, _rule, _from_team), decision in zip(plans, decisions, strict=True):
+    for (case, before, *_), decision in zip(plans, decisions, strict=True):
         audit_record(
             actor=None,
             action="case.route",

@@ -218,6 +218,48 @@ def test_with_no_matching_rule_the_case_stays_in_its_team(intake):
     assert not CaseEvent.objects.filter(kind=EventKind.TRANSFER).exists()
 
 
+@pytest.mark.parametrize("trigger", [RoutingTrigger.ESCALATED, RoutingTrigger.UNASSIGNED, RoutingTrigger.REOPENED])
+def test_only_new_cases_are_moved_by_rules(intake, fraud, trigger):
+    member(fraud, "Fay", skills=[])
+    rule("Withdrawals to intake", intake, conditions={"category": ["withdrawals"]})
+    escalated = CaseFactory(team=fraud, category=CategoryFactory(code="withdrawals"))
+
+    decision = route_case(case_id=escalated.pk, trigger=trigger)
+
+    escalated.refresh_from_db()
+    assert (escalated.team, escalated.assignee.username) == (fraud, "fay")
+    assert (decision.rule, decision.from_team) == (None, None)
+    assert decision.summary.startswith("It stays with Fraud & scam: rules place only new cases. ")
+    assert not CaseEvent.objects.filter(kind=EventKind.TRANSFER).exists()
+
+
+def test_a_rule_for_the_cases_own_team_still_asks_for_its_skills_after_an_escalation(fraud):
+    member(fraud, "Rookie", skills=[])
+    sam = member(fraud, "Sam", skills=["scam"])
+    rule("Scams to fraud", fraud, conditions={"category": ["scam-fraud"]}, skills=["scam"])
+    case = CaseFactory(team=fraud, category=CategoryFactory(code="scam-fraud"))
+
+    decision = route_case(case_id=case.pk, trigger=RoutingTrigger.ESCALATED)
+
+    assert (decision.rule_name, decision.assignee) == ("Scams to fraud", sam)
+    assert reasons_by_name(decision)["Rookie"] == ["missing skill: scam"]
+
+
+def test_the_sweep_places_a_case_whose_first_routing_was_lost_but_not_one_already_placed(intake, fraud):
+    rule("Scams to fraud", fraud, conditions={"category": ["scam-fraud"]})
+    lost = CaseFactory(team=intake, category=CategoryFactory(code="scam-fraud"))
+    handed_back = CaseFactory(team=intake, category=CategoryFactory(code="scam-fraud"))
+    route_case(case_id=handed_back.pk, trigger=RoutingTrigger.NEW, now=NOW - timedelta(hours=1))
+    # A lead moved it back to intake by hand after routing had placed it in fraud.
+    Case.objects.filter(pk=handed_back.pk).update(team=intake)
+
+    route_catch_up(now=NOW)
+
+    lost.refresh_from_db()
+    handed_back.refresh_from_db()
+    assert (lost.team, handed_back.team) == (fraud, intake)
+
+
 # --- the agent -------------------------------------------------------------------------------
 
 
