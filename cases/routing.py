@@ -52,7 +52,6 @@ from people.selectors import team_ids_of
 # Roles routing gives cases to. Leads triage and pull work themselves; they are not auto-assigned.
 ROUTABLE_ROLES = (Role.AGENT, Role.SPECIALIST)
 # Who edits routing rules. Rules hold no case data, so administrators may edit them too.
-ROUTING_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
 # The sweep leaves alone a case that routing looked at more recently than this.
 CATCH_UP_QUIET = timedelta(minutes=5)
 CATCH_UP_BATCH = 2000
@@ -73,10 +72,6 @@ CONDITION_LABELS = {
 # Where a case's regulatory flag kinds come from: each source maps a case to kind codes. The
 # compliance app appends one in its AppConfig.ready(); empty until regulatory flags exist.
 flag_kind_sources: list[Callable[[Case], Iterable[str]]] = []
-
-
-def can_configure_routing(user) -> bool:
-    return role_of(user) in ROUTING_CONFIGURERS
 
 
 def can_read_decisions(user, case: Case) -> bool:

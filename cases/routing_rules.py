@@ -19,10 +19,10 @@ from audit.services import audit_record
 from cases.choices import JURISDICTION_CODES, Tier
 from cases.errors import CaseError
 from cases.models import Category, RoutingRule
-from cases.routing import CONDITION_KEYS, CONDITION_LABELS, can_configure_routing
+from cases.routing import CONDITION_KEYS, CONDITION_LABELS
 from people.choices import Role
 from people.models import Team, User
-from people.roles import role_of
+from people.roles import can_configure_routing, role_of
 from people.selectors import team_ids_of
 
 COUNTRIES = frozenset({"US", "AU"})

@@ -17,7 +17,6 @@ from cases.models import RoutingRule
 from cases.routing import (
     CONDITION_KEYS,
     CONDITION_LABELS,
-    can_configure_routing,
     can_read_decisions,
     case_claim_next,
     routing_decisions_for_case,
@@ -34,7 +33,7 @@ from cases.routing_rules import (
 )
 from people.forms import validation_problems
 from people.models import Team
-from people.roles import can_work_cases
+from people.roles import can_configure_routing, can_work_cases
 
 
 def _require_configurer(user) -> None:

@@ -17,7 +17,8 @@ from audit.services import audit_record
 from cases import registry, sla
 from cases.choices import EventKind, Priority, Status, allowed_next
 from cases.errors import CaseBlocked, CaseError, StaleVersion, TransitionNotAllowed
-from cases.models import Case, CaseEvent, CaseReferenceCounter, Category, Customer
+from cases.models import Case, CaseEvent, CaseReferenceCounter, Category, Customer, RoutingTrigger
+from cases.routing import routing_enqueue
 from people.models import Team, User
 from people.roles import can_triage
 from people.selectors import team_ids_of
@@ -106,6 +107,7 @@ def case_create(
         # Which promise the case runs under; None is the "no policy matched" record.
         after={**_snapshot(case), "sla_policy_version_id": sla_version.pk if sla_version else None},
     )
+    routing_enqueue(case_id=case.pk, trigger=RoutingTrigger.NEW)
     return case
 
 
@@ -167,6 +169,8 @@ def _apply_status(case: Case, *, actor: User | None, to_status: str, now: dateti
             )
         case.reopen_count += 1
         case.resolved_at = None
+        # The router leaves a reopened case with its assignee; one without goes back to routing.
+        routing_enqueue(case_id=case.pk, trigger=RoutingTrigger.REOPENED)
     if target in (Status.RESOLVED, Status.CLOSED):
         for check in registry.close_checks:
             problem = check(case, target)
@@ -308,6 +312,9 @@ def case_assign(*, actor: User, case: Case, assignee: User | None, expected_vers
         before=before,
         after=_snapshot(case),
     )
+    if assignee is None:
+        # Unassigned by a lead: back to routing (queue-pull teams just record the decision).
+        routing_enqueue(case_id=case.pk, trigger=RoutingTrigger.UNASSIGNED)
     return case
 
 
@@ -357,6 +364,9 @@ def case_transfer(*, actor: User | None, case: Case, team: Team, assignee: User 
         before=before,
         after=_snapshot(case),
     )
+    if case.assignee_id is None:
+        # Moved to a team without an owner (an escalation accepted for the team): route it there.
+        routing_enqueue(case_id=case.pk, trigger=RoutingTrigger.ESCALATED)
     return case
 
 

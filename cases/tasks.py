@@ -7,6 +7,7 @@ from dataclasses import asdict
 from celery import shared_task
 
 from audit.context import bind_request_id, reset_request_id
+from cases import routing_tasks  # noqa: F401 - Celery autodiscovery imports only tasks.py
 from cases.services import case_close_expired_resolved
 from cases.sla_sweep import sla_sweep
 

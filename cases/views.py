@@ -88,6 +88,8 @@ def _render_list(request, *, title: str, qs, template_name: str, show_bulk: bool
         "querystring": query.urlencode(),
         "sort": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else "",
         "show_bulk": show_bulk,
+        # "Get next case": people who own cases pull the most urgent eligible one.
+        "can_pull": can_work_cases(request.user),
         "bulk_form": BulkActionForm(user=request.user) if show_bulk else None,
         # One instant for every timer on the page, so two rows never disagree about "now".
         "now": timezone.now(),

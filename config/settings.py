@@ -167,6 +167,7 @@ CELERY_TASK_ROUTES = {
     # Mail can be slow or down; it must never hold up the SLA sweep.
     "people.tasks.send_notification_emails": {"queue": "notifications"},
     "escalations.tasks.*": {"queue": "sla"},
+    "cases.routing_tasks.*": {"queue": "routing"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Warns and breaches SLA timers that came due; set-based and idempotent, so a run every
@@ -180,6 +181,13 @@ CELERY_BEAT_SCHEDULE = {
     # The receiving teams' response clocks on escalations, same shape as the SLA sweep.
     "escalation-ola-sweep": {
         "task": "escalations.tasks.escalation_ola_sweep_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # Routes open, unassigned cases nobody routed lately (lost tasks, cases waiting for a
+    # shift to start); set-based and idempotent, so a dropped run costs nothing.
+    "routing-catch-up": {
+        "task": "cases.routing_tasks.route_catch_up_task",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },

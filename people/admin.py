@@ -18,7 +18,10 @@ class ShiftInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Escalation Desk", {"fields": ("role", "time_zone", "languages")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Escalation Desk", {"fields": ("role", "time_zone", "languages", "max_open_cases", "skills")}),
+    )
     list_display = ("username", "first_name", "last_name", "role", "time_zone", "is_active")
     list_filter = ("role", "is_active", "teams")
     inlines = [MembershipInline, ShiftInline]
@@ -26,7 +29,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "time_zone", "calendar")
+    list_display = ("name", "kind", "time_zone", "calendar", "auto_assign")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
 

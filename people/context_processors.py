@@ -6,7 +6,7 @@ from django.utils.functional import SimpleLazyObject
 
 from people.choices import Role
 from people.notifications import notifications_unread_count
-from people.roles import can_configure_sla, can_read_cases, can_triage, can_work_cases, role_of
+from people.roles import can_configure_routing, can_configure_sla, can_read_cases, can_triage, can_work_cases, role_of
 
 
 def navigation(request) -> dict:
@@ -21,6 +21,8 @@ def navigation(request) -> dict:
         items.append(("Escalations", "escalations:queue"))
     if can_configure_sla(user):
         items.append(("SLA", "sla:overview"))
+    if can_configure_routing(user):
+        items.append(("Routing", "routing:rules"))
     if role_of(user) == Role.ADMIN or user.is_superuser:
         items.append(("Administration", "admin:index"))
     return {

@@ -12,6 +12,8 @@ TRIAGERS = frozenset({Role.LEAD})
 ORG_WIDE_READERS = frozenset({Role.COMPLIANCE, Role.FIU, Role.AUDITOR})
 # Roles that configure the service SLA: policies and business calendars.
 SLA_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
+# Roles that configure routing: rules and each team's auto-assign switch.
+ROUTING_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
 # Roles that see case data at all. Admins configure the system and see no case data.
 CASE_READERS = CASE_WORKERS | ORG_WIDE_READERS
 
@@ -39,3 +41,7 @@ def can_read_cases(user) -> bool:
 
 def can_configure_sla(user) -> bool:
     return role_of(user) in SLA_CONFIGURERS
+
+
+def can_configure_routing(user) -> bool:
+    return role_of(user) in ROUTING_CONFIGURERS

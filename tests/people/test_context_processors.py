@@ -25,11 +25,11 @@ def _nav(html: str) -> list[str]:
     [
         (Role.AGENT, ["My cases", "Team queue", "Escalations"]),
         (Role.SPECIALIST, ["My cases", "Team queue", "Escalations"]),
-        (Role.LEAD, ["My cases", "Triage queue", "Escalations", "SLA"]),
+        (Role.LEAD, ["My cases", "Triage queue", "Escalations", "SLA", "Routing"]),
         (Role.COMPLIANCE, ["Team queue", "Escalations"]),
         (Role.FIU, ["Team queue", "Escalations"]),
         (Role.AUDITOR, ["Team queue", "Escalations"]),
-        (Role.ADMIN, ["SLA", "Administration"]),
+        (Role.ADMIN, ["SLA", "Routing", "Administration"]),
     ],
 )
 def test_it_offers_each_role_only_its_own_pages(client_for, team, role, items):
@@ -50,10 +50,10 @@ def test_it_links_an_agent_to_their_cases_and_their_queue_but_not_the_admin(clie
     assert "Ana Reyes · Agent · UTC" in html
 
 
-def test_it_links_an_admin_to_the_admin_site_and_the_sla_configuration_only(client_for, admin_user):
+def test_it_links_an_admin_to_the_admin_site_and_the_sla_and_routing_configuration_only(client_for, admin_user):
     html = client_for(admin_user).get("/cases/").content.decode()
 
-    assert _nav(html) == ["SLA", "Administration"]
+    assert _nav(html) == ["SLA", "Routing", "Administration"]
     assert '<a href="/admin/"' in html
     assert '<a href="/sla/"' in html
     assert "/cases/mine/" not in html
@@ -84,4 +84,5 @@ def test_it_tells_templates_the_viewers_role(lead):
         ("Triage queue", "cases:queue"),
         ("Escalations", "escalations:queue"),
         ("SLA", "sla:overview"),
+        ("Routing", "routing:rules"),
     ]
