@@ -150,10 +150,24 @@ def _config(row) -> dict:
 def work_calendar(version: BusinessCalendarVersion | None) -> WorkCalendar:
     """The pure calendar a version describes; None means around the clock (elapsed minutes)."""
     if version is None:
-        return WorkCalendar.always_open("UTC")
-    return _work_calendar(version.pk, version.time_zone, _freeze(version.weekly_hours),
+        return _AROUND_THE_CLOCK
+    # A version row never changes, so its identity (with its creation instant, which a test
+    # database that reuses ids after a flush does not repeat) keys the memo without re-reading
+    # its JSON: queue pages ask for the same few calendars hundreds of times.
+    key = (version.pk, version.created_at)
+    found = _BY_VERSION.get(key)
+    if found is not None:
+        return found
+    if len(_BY_VERSION) >= 1024:
+        _BY_VERSION.clear()
+    found = _BY_VERSION[key] = _work_calendar(version.pk, version.time_zone, _freeze(version.weekly_hours),
                           version.holiday_country, version.holiday_subdivision,
                           _freeze(version.closures))  # fmt: skip
+    return found
+
+
+_AROUND_THE_CLOCK = WorkCalendar.always_open("UTC")
+_BY_VERSION: dict[tuple, WorkCalendar] = {}
 
 
 @lru_cache(maxsize=256)
