@@ -168,7 +168,7 @@ def _case_context(request, case, *, forms: dict | None = None, conflict: str = "
         "case": case,
         "panels": [panel for panel in panels if panel],
         "events": list(case_timeline(case=case)),
-        "sla_timers": case_sla_timers(case=case),
+        **_sla_panel_timers(case_sla_timers(case=case), show_all=False),
         "now": timezone.now(),
         "editable": editable,
         "assignable": assignable,
@@ -203,8 +203,29 @@ def case_sla(request, reference: str):
     """The case's SLA panel alone: the case page polls it so the time left stays current."""
     _require_reader(request.user)
     case = get_case_for_user(request.user, reference)
-    context = {"case": case, "sla_timers": case_sla_timers(case=case), "now": timezone.now()}
+    show_all = request.GET.get("all") == "1"
+    context = {"case": case, **_sla_panel_timers(case_sla_timers(case=case), show_all=show_all), "now": timezone.now()}
     return render(request, "cases/_sla_panel.html", context)
+
+
+# Finished timers the case page shows below the running ones; a long case has dozens of
+# next-response timers, and the rest are one click away.
+SLA_PANEL_FINISHED = 3
+
+
+def _sla_panel_timers(timers: list, *, show_all: bool) -> dict:
+    """Running timers and the latest finished ones (all of them with ``show_all``)."""
+    if show_all:
+        return {"sla_timers": timers, "sla_hidden": 0, "sla_all": True}
+    running = [t for t in timers if t.met_at is None and t.stopped_at is None]
+    finished = [t for t in timers if t.met_at is not None or t.stopped_at is not None]
+    shown = finished[-SLA_PANEL_FINISHED:]
+    keep = {t.pk for t in running} | {t.pk for t in shown}
+    return {
+        "sla_timers": [t for t in timers if t.pk in keep],
+        "sla_hidden": len(finished) - len(shown),
+        "sla_all": False,
+    }
 
 
 def _after_write(request, case, message: str) -> HttpResponse:

@@ -233,4 +233,5 @@ def test_it_renders_the_case_page_with_timers_and_pauses_in_a_fixed_number_of_qu
         response = client.get(f"/cases/{case.reference}/")
 
     assert response.status_code == 200
-    assert response.content.decode().count('<article class="sla-timer') == count
+    # The page shows the latest three finished timers; the rest are one click away.
+    assert response.content.decode().count('<article class="sla-timer') == min(count, 3)

@@ -619,3 +619,23 @@ def test_the_timeline_says_what_happened_to_the_clocks(client_for, agent, team):
         "First response target breached: it was due Tue 10 Mar, 11:30",
         "Priority: normal → high (SLA breach)",
     ]
+
+
+def test_the_case_panel_shows_running_and_latest_finished_timers_and_the_rest_on_request(lead_client, case):
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for hour in range(6):
+        SlaTimerFactory(
+            case=case,
+            metric=SlaMetric.NEXT_RESPONSE,
+            started_at=start + timedelta(hours=hour),
+            met_at=start + timedelta(hours=hour, minutes=30),
+        )
+    SlaTimerFactory(case=case, metric=SlaMetric.RESOLUTION, started_at=start, target_minutes=10_000)
+
+    page = lead_client.get(f"/cases/{case.reference}/").content.decode()
+    everything = lead_client.get(f"/cases/{case.reference}/sla/?all=1").content.decode()
+
+    assert page.count('class="sla-timer ') == 4
+    assert "Show 3 earlier finished timers" in page
+    assert everything.count('class="sla-timer ') == 7
+    assert "earlier finished" not in everything
