@@ -235,3 +235,24 @@ def test_it_renders_the_case_page_with_timers_and_pauses_in_a_fixed_number_of_qu
     assert response.status_code == 200
     # The page shows the latest three finished timers; the rest are one click away.
     assert response.content.decode().count('<article class="sla-timer') == min(count, 3)
+
+
+def test_a_second_load_of_the_same_view_reuses_its_filter_sidebar(
+    client_for, django_assert_num_queries, team, lead, agent
+):
+    client = client_for(lead)
+    with CaptureQueriesContext(connection) as first:
+        client.get("/cases/?f=1&status=open")
+    # The category, team and assignee choices are not read again for 30 s.
+    with django_assert_num_queries(len(first.captured_queries) - 3):
+        response = client.get("/cases/?f=1&status=open")
+    assert 'name="assignee"' in response.content.decode()
+
+
+def test_the_cached_sidebar_is_never_another_persons(client_for, team, other_team, lead, other_lead, agent, outsider):
+    first = client_for(lead).get("/cases/").content.decode()
+    second = client_for(other_lead).get("/cases/").content.decode()
+
+    sidebar = lambda html: html.split('id="filter-form"')[1].split("</form>")[0]  # noqa: E731
+    assert "Ana Reyes" in sidebar(first) and "Ana Reyes" not in sidebar(second)
+    assert "Olly Other" in sidebar(second) and "Olly Other" not in sidebar(first)
