@@ -41,6 +41,7 @@ def ensure_open_escalations(wanted: int) -> int:
 
     have = Escalation.objects.open().count()
     if have >= wanted:
+        _analyze()
         return 0
     rng = random.Random(7)  # noqa: S311 - benchmark data, not secrets
     receivers = list(Team.objects.filter(kind__in=RECEIVING_KINDS).order_by("pk"))
@@ -51,11 +52,11 @@ def ensure_open_escalations(wanted: int) -> int:
         Case.objects.filter(status__in=[Status.OPEN, Status.NEW, Status.PENDING_INTERNAL], team__kind="frontline")
         .exclude(pk__in=taken)
         .order_by("pk")
-        .values_list("pk", "team_id")[: wanted - have]
+        .values_list("pk", "team_id", "customer__tier")[: wanted - have]
     )
     as_of = load_as_of()
     rows = []
-    for case_id, team_id in candidates:
+    for case_id, team_id, tier in candidates:
         urgency = rng.choice(list(Urgency))
         requested_at = as_of - timedelta(minutes=rng.randint(5, 2 * 24 * 60))
         minutes = DEFAULT_OLA_MINUTES[urgency]
@@ -67,6 +68,7 @@ def ensure_open_escalations(wanted: int) -> int:
                 to_team=to_team,
                 reason=rng.choice(reasons),
                 urgency=urgency,
+                customer_tier=tier,
                 note="Benchmark escalation",
                 requested_by_id=agents.get(team_id),
                 requested_at=requested_at,
@@ -76,11 +78,17 @@ def ensure_open_escalations(wanted: int) -> int:
             )
         )
     Escalation.objects.bulk_create(rows, batch_size=2_000)
+    _analyze()
+    return len(rows)
+
+
+def _analyze() -> None:
+    """Fresh planner statistics: a migration's backfill or the bulk load can leave them stale,
+    and with stale counts PostgreSQL merge-joins the whole case table instead of probing it."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE escalations_escalation")
-    return len(rows)
 
 
 def main() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -39,8 +37,8 @@ from cases.selectors import (
 from cases.sla_policies import sla_policy_move, sla_policy_save, sla_policy_set_active
 from people.choices import Role
 from people.forms import validation_problems
+from people.fragments import FILTERS_CACHE_SECONDS, viewer_fragment_key
 from people.roles import can_configure_sla, can_read_cases, can_triage, can_work_cases, role_of
-from people.selectors import team_ids_of
 
 # The stop-the-clock table looks back this far.
 STOP_THE_CLOCK_DAYS = 30
@@ -96,24 +94,11 @@ def _render_list(request, *, title: str, qs, template_name: str, show_bulk: bool
         "bulk_form": BulkActionForm(user=request.user) if show_bulk else None,
         # One instant for every timer on the page, so two rows never disagree about "now".
         "now": timezone.now(),
-        "filters_cache_key": _filters_cache_key(request, query.urlencode()),
+        "filters_cache_key": viewer_fragment_key(request, query.urlencode()),
         "filters_cache_seconds": FILTERS_CACHE_SECONDS,
     }
     template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else template_name
     return render(request, template, context, status=status)
-
-
-# Rendered filter sidebars are cached briefly per person and view: its selects (assignees,
-# jurisdictions, categories) cost ~10 ms to render and change rarely. The process token keeps a
-# shared cache from serving one deployment's (or test run's) sidebar to another's users.
-FILTERS_CACHE_SECONDS = 30
-_FILTERS_CACHE_TOKEN = uuid.uuid4().hex[:12]
-
-
-def _filters_cache_key(request, querystring: str) -> str:
-    teams = ",".join(str(team_id) for team_id in sorted(team_ids_of(request.user)))
-    raw = f"{request.user.pk}|{request.user.role}|{teams}|{request.path}|{querystring}"
-    return f"{_FILTERS_CACHE_TOKEN}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 @require_GET

@@ -70,6 +70,9 @@ class Escalation(models.Model):
     to_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="incoming_escalations")
     reason = models.ForeignKey(ReasonCode, on_delete=models.PROTECT, related_name="escalations")
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    # The customer's tier when the escalation was raised: part of its place in the queue, kept
+    # here so sorting the queue reads no customer rows.
+    customer_tier = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=EscalationStatus.choices, default=EscalationStatus.REQUESTED)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_hops")

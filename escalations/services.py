@@ -133,7 +133,7 @@ def escalation_request(
     already has an open escalation to that team.
     """
     now = now or timezone.now()
-    case = Case.objects.select_for_update().select_related("team").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("team", "customer").get(pk=case.pk)
     if to_team is None:
         raise EscalationError("Choose the team to escalate to.")
     if reason is None or not reason.is_active:
@@ -155,6 +155,7 @@ def escalation_request(
         to_team=to_team,
         reason=reason,
         urgency=urgency,
+        customer_tier=case.customer.tier,
         note=_clean_note(note),
         previous=previous,
         hop=(previous.hop + 1) if previous is not None else 1,

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import get_case_for_user
@@ -19,12 +20,15 @@ from escalations.choices import OPEN_ESCALATION_STATUSES, EscalationStatus
 from escalations.filters import EscalationFilter
 from escalations.forms import AcceptForm, BulkEscalationForm, EscalationRequestForm, HandOnForm, ReturnForm
 from escalations.selectors import (
-    escalation_bounce_figures,
+    escalation_bounce_figures_cached,
     escalation_get_for_user,
     escalation_list_for_queue,
+    escalation_queue_order,
+    escalation_rows,
     escalations_of_case,
     ola_remaining_minutes,
 )
+from people.fragments import FILTERS_CACHE_SECONDS, viewer_fragment_key
 from people.roles import can_read_cases, can_triage, can_work_cases
 from people.selectors import team_ids_of
 
@@ -34,6 +38,18 @@ def _queue_data(request):
     if "f" not in data and "status" not in data:
         data.setlist("status", list(OPEN_ESCALATION_STATUSES))
     return data
+
+
+class _QueuePaginator(Paginator):
+    """Pages of ids in queue order, counted on the plain filtered rows (no sorting joins)."""
+
+    def __init__(self, ordered_ids, per_page, *, count_qs):
+        super().__init__(ordered_ids, per_page)
+        self._count_qs = count_qs
+
+    @cached_property
+    def count(self) -> int:
+        return self._count_qs.count()
 
 
 @require_GET
@@ -48,20 +64,25 @@ def queue(request):
         rows = filterset.qs
     else:
         rows, status = qs.none(), 400
-    page = Paginator(rows, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ordered_ids = escalation_queue_order(rows).values_list("id", flat=True)
+    page = _QueuePaginator(ordered_ids, settings.CASE_QUEUE_PAGE_SIZE, count_qs=rows).get_page(request.GET.get("page"))
+    page.object_list = escalation_rows(ids=list(page.object_list))
     now = timezone.now()
-    for escalation in page:
+    for escalation in page.object_list:
         escalation.ola_left = ola_remaining_minutes(escalation, now)
     query = request.GET.copy()
     query.pop("page", None)
     show_bulk = can_triage(request.user)
+    teams = team_ids_of(request.user)
     context = {
         "filter": filterset,
         "page": page,
         "querystring": query.urlencode(),
         "show_bulk": show_bulk,
         "bulk_form": BulkEscalationForm(user=request.user) if show_bulk else None,
-        "figures": escalation_bounce_figures(team_ids=team_ids_of(request.user)) if show_bulk else None,
+        "figures": escalation_bounce_figures_cached(team_ids=teams) if show_bulk else None,
+        "filters_cache_key": viewer_fragment_key(request, query.urlencode()),
+        "filters_cache_seconds": FILTERS_CACHE_SECONDS,
     }
     template = (
         "escalations/_queue_table.html" if request.htmx and not request.htmx.boosted else "escalations/queue.html"
