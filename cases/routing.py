@@ -490,6 +490,31 @@ def route_case(*, case_id: int, trigger: str, now: datetime | None = None) -> Ro
     return decisions[0] if decisions else None
 
 
+# A burst of new cases (a campaign, an outage) queues one task per case. The first task to run
+# routes its own case, then up to this many never-routed cases of the same team in one more
+# transaction, sharing one look at rules, people and loads; the later tasks find their cases
+# assigned and return after one query. Routing one case per transaction was ~100 cases/s.
+TASK_BACKLOG_CHUNK = 49
+
+
+def route_case_and_waiting(*, case_id: int, trigger: str, now: datetime | None = None) -> RoutingDecision | None:
+    """What the task runs: route the case, then the team's never-routed new cases waiting behind it."""
+    team_id = Case.objects.filter(pk=case_id).values_list("team_id", flat=True).first()
+    decision = route_case(case_id=case_id, trigger=trigger, now=now)
+    if team_id is None:
+        return decision
+    waiting = list(
+        Case.objects.filter(team_id=team_id, status__in=OPEN_STATUSES, assignee__isnull=True)
+        .exclude(pk=case_id)
+        .filter(~Exists(RoutingDecision.objects.filter(case=OuterRef("pk"))))
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:TASK_BACKLOG_CHUNK]
+    )
+    if waiting:
+        route_cases(case_ids=waiting, trigger=RoutingTrigger.NEW, now=now)
+    return decision
+
+
 def route_catch_up(*, now: datetime | None = None, limit: int = CATCH_UP_BATCH, chunk: int = CATCH_UP_CHUNK) -> int:
     """Route open, unassigned cases that routing has not looked at lately; returns decisions written.
 

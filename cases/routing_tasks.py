@@ -9,15 +9,16 @@ from __future__ import annotations
 from celery import shared_task
 
 from audit.context import bind_request_id, reset_request_id
-from cases.routing import route_case, route_catch_up
+from cases.routing import route_case_and_waiting, route_catch_up
 
 
 @shared_task(name="cases.routing_tasks.route_case_task", queue="routing")
 def route_case_task(case_id: int, trigger: str) -> int | None:
-    """Route one case after the write that asked for it committed; returns the decision id."""
+    """Route the case after the write that asked for it committed (and the new cases waiting
+    behind it in its team); returns the case's decision id."""
     token = bind_request_id(None)
     try:
-        decision = route_case(case_id=case_id, trigger=trigger)
+        decision = route_case_and_waiting(case_id=case_id, trigger=trigger)
         return decision.pk if decision else None
     finally:
         reset_request_id(token)

@@ -506,9 +506,11 @@ def test_the_catch_up_routes_a_never_routed_case_of_a_pull_team_once(intake):
     assert RoutingDecision.objects.get(case=case).outcome == RoutingOutcome.QUEUE_PULL
 
 
-def test_the_tasks_route_and_sweep(intake):
+def test_the_tasks_route_and_sweep(intake, fraud):
     ana = member(intake, "Ana")
-    routed, waiting = CaseFactory(team=intake), CaseFactory(team=intake)
+    fay = member(fraud, "Fay")
+    # Another team's case: the intake task leaves it for its own task or the sweep.
+    routed, waiting = CaseFactory(team=intake), CaseFactory(team=fraud)
 
     decision_id = route_case_task(routed.pk, "new")
     assert route_case_task(routed.pk, "new") is None
@@ -516,7 +518,7 @@ def test_the_tasks_route_and_sweep(intake):
     assert RoutingDecision.objects.get(pk=decision_id).assignee == ana
     assert route_catch_up_task() == 1
     waiting.refresh_from_db()
-    assert waiting.assignee == ana
+    assert waiting.assignee == fay
 
 
 def test_routing_is_sent_only_after_the_write_commits(monkeypatch, django_capture_on_commit_callbacks, intake):
@@ -706,3 +708,24 @@ def test_leads_of_the_team_see_the_latest_decision_and_agents_do_not(team, lead,
     assert routing_decision_for(user=auditor, case=case) == latest
     assert routing_decision_for(user=agent, case=case) is None
     assert routing_decision_for(user=outsider, case=case) is None
+
+
+def test_a_task_routes_its_case_and_the_new_cases_waiting_behind_it_in_its_team(intake, fraud):
+    for name in ("Ana", "Ben", "Cy"):
+        member(intake, name)
+    first, *waiting = [CaseFactory(team=intake) for _ in range(4)]
+    elsewhere = CaseFactory(team=fraud)
+    routed_earlier = CaseFactory(team=intake)
+    route_case(case_id=routed_earlier.pk, trigger=RoutingTrigger.NEW)
+    Case.objects.filter(pk=routed_earlier.pk).update(assignee=None)
+
+    route_case_task(first.pk, RoutingTrigger.NEW)
+
+    assert not Case.objects.filter(pk__in=[first.pk, *(c.pk for c in waiting)], assignee__isnull=True).exists()
+    assert {d.trigger for d in RoutingDecision.objects.filter(case__in=waiting)} == {RoutingTrigger.NEW}
+    # Another team's queue, and a case routing already looked at, wait for their own turn.
+    assert Case.objects.get(pk=elsewhere.pk).assignee is None
+    assert Case.objects.get(pk=routed_earlier.pk).assignee is None
+    # The waiting cases' own tasks then find nothing to do.
+    assert route_case_task(waiting[0].pk, RoutingTrigger.NEW) is None
+    assert RoutingDecision.objects.filter(case=waiting[0]).count() == 1
