@@ -501,7 +501,9 @@ def route_case_and_waiting(*, case_id: int, trigger: str, now: datetime | None =
     """What the task runs: route the case, then the team's never-routed new cases waiting behind it."""
     team_id = Case.objects.filter(pk=case_id).values_list("team_id", flat=True).first()
     decision = route_case(case_id=case_id, trigger=trigger, now=now)
-    if team_id is None:
+    if team_id is None or decision is None:
+        # Nothing to do for this case means another run routed it, and that run took the
+        # cases waiting with it: this task stops after two queries.
         return decision
     waiting = list(
         Case.objects.filter(team_id=team_id, status__in=OPEN_STATUSES, assignee__isnull=True)
