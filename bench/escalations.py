@@ -33,9 +33,9 @@ RECEIVING_KINDS = ("leads", "compliance", "cdd", "fraud", "ops", "legal", "produ
 
 def ensure_open_escalations(wanted: int) -> int:
     """Bulk-create open escalations until ``wanted`` exist; how many were created."""
-    from cases.choices import Status
+    from cases.choices import PRIORITY_RANK, Status
     from cases.models import Case
-    from escalations.choices import DEFAULT_OLA_MINUTES, Urgency
+    from escalations.choices import DEFAULT_OLA_MINUTES, TIER_RANK, URGENCY_RANK, Urgency
     from escalations.models import Escalation, ReasonCode
     from people.models import Team, User
 
@@ -52,11 +52,11 @@ def ensure_open_escalations(wanted: int) -> int:
         Case.objects.filter(status__in=[Status.OPEN, Status.NEW, Status.PENDING_INTERNAL], team__kind="frontline")
         .exclude(pk__in=taken)
         .order_by("pk")
-        .values_list("pk", "team_id", "customer__tier")[: wanted - have]
+        .values_list("pk", "team_id", "customer__tier", "sla_due_at", "priority")[: wanted - have]
     )
     as_of = load_as_of()
     rows = []
-    for case_id, team_id, tier in candidates:
+    for case_id, team_id, tier, due, priority in candidates:
         urgency = rng.choice(list(Urgency))
         requested_at = as_of - timedelta(minutes=rng.randint(5, 2 * 24 * 60))
         minutes = DEFAULT_OLA_MINUTES[urgency]
@@ -69,6 +69,10 @@ def ensure_open_escalations(wanted: int) -> int:
                 reason=rng.choice(reasons),
                 urgency=urgency,
                 customer_tier=tier,
+                case_sla_due_at=due,
+                case_priority_rank=PRIORITY_RANK[priority],
+                tier_rank=TIER_RANK[tier],
+                urgency_rank=URGENCY_RANK[urgency],
                 note="Benchmark escalation",
                 requested_by_id=agents.get(team_id),
                 requested_at=requested_at,

@@ -44,6 +44,8 @@ class Urgency(models.TextChoices):
 
 
 URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
+# Customer tiers, most important first (their values are cases.choices.Tier's).
+TIER_RANK = {"institutional": 0, "vip": 1, "plus": 2, "standard": 3}
 
 # The receiving team's response clock (OLA), in business minutes of its calendar, when the
 # team has not set its own target for an urgency.

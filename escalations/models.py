@@ -73,6 +73,14 @@ class Escalation(models.Model):
     # The customer's tier when the escalation was raised: part of its place in the queue, kept
     # here so sorting the queue reads no customer rows.
     customer_tier = models.CharField(max_length=16, blank=True)
+    # The queue's sort key, kept on the row so the queue is read in index order instead of
+    # joining and sorting every open escalation's case. The case's next SLA due time and
+    # priority follow the case through a database trigger (migration 0004); the tier and
+    # urgency ranks are fixed when the escalation is raised. Lower ranks are more urgent.
+    case_sla_due_at = models.DateTimeField(null=True, blank=True)
+    case_priority_rank = models.PositiveSmallIntegerField(default=2)
+    tier_rank = models.PositiveSmallIntegerField(default=3)
+    urgency_rank = models.PositiveSmallIntegerField(default=2)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=EscalationStatus.choices, default=EscalationStatus.REQUESTED)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_hops")
@@ -135,6 +143,14 @@ class Escalation(models.Model):
             models.Index(
                 fields=["to_team", "requested_at"],
                 name="escalations_open_queue_idx",
+                condition=Q(status__in=OPEN_ESCALATION_STATUSES),
+            ),
+            # The escalation queue, most urgent first (escalations.selectors.escalation_queue_order).
+            # Ascending puts escalations of cases without a running timer last on PostgreSQL
+            # (SQLite cannot index NULLS LAST, so it is not spelled out).
+            models.Index(
+                fields=["case_sla_due_at", "case_priority_rank", "tier_rank", "urgency_rank", "requested_at", "id"],
+                name="escalations_queue_order_idx",
                 condition=Q(status__in=OPEN_ESCALATION_STATUSES),
             ),
             # A case page's escalations, in order.

@@ -15,13 +15,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from cases.choices import OPEN_STATUSES, EventKind
+from cases.choices import OPEN_STATUSES, PRIORITY_RANK, EventKind
 from cases.models import Case, CaseEvent
 from cases.services import case_transfer
 from escalations.choices import (
     DEFAULT_OLA_MINUTES,
     ESCALATION_TRANSITIONS,
     SLA_BREACH_REASON,
+    TIER_RANK,
+    URGENCY_RANK,
     EscalationStatus,
     ReturnOutcome,
     Urgency,
@@ -156,6 +158,10 @@ def escalation_request(
         reason=reason,
         urgency=urgency,
         customer_tier=case.customer.tier,
+        case_sla_due_at=case.sla_due_at,
+        case_priority_rank=PRIORITY_RANK.get(case.priority, 2),
+        tier_rank=TIER_RANK.get(case.customer.tier, 3),
+        urgency_rank=URGENCY_RANK.get(urgency, 2),
         note=_clean_note(note),
         previous=previous,
         hop=(previous.hop + 1) if previous is not None else 1,

@@ -267,3 +267,58 @@ def test_an_sla_breach_raises_an_escalation_to_the_case_teams_leads_as_the_syste
     assert (escalation.to_team, escalation.reason.code) == (leads_team, "sla_breach")
     # A second breach on the same case does not pile up a second open escalation.
     assert services.escalation_for_sla_breach(case, timer) is None
+
+
+def test_the_queue_sort_key_follows_the_cases_priority_and_sla_due_time(
+    agent, lead, case, fraud_team, fraud_specialist, reasons
+):
+    from cases.models import Case
+    from cases.services import case_update_properties
+
+    escalation = escalate(agent, case, fraud_team, reasons["vip_customer"])
+    assert (escalation.case_priority_rank, escalation.tier_rank, escalation.urgency_rank) == (2, 3, 1)
+
+    case_update_properties(actor=agent, case=case, expected_version=None, priority="urgent", category=case.category)
+    Case.objects.filter(pk=case.pk).update(sla_due_at=NOW + timedelta(hours=1))
+
+    escalation.refresh_from_db()
+    assert (escalation.case_priority_rank, escalation.case_sla_due_at) == (0, NOW + timedelta(hours=1))
+
+
+def test_the_queue_puts_the_soonest_sla_due_first_then_priority_tier_and_urgency(agent, team, fraud_team, reasons):
+    from cases.models import Case
+    from escalations.selectors import escalation_list_for_queue, escalation_queue_order
+    from tests.factories import CustomerFactory
+
+    def raised(subject, *, due=None, priority="normal", tier="standard", reason="vip_customer"):
+        case = CaseFactory(team=team, subject=subject, priority=priority, customer=CustomerFactory(tier=tier))
+        Case.objects.filter(pk=case.pk).update(sla_due_at=due)
+        return escalate(agent, case, fraud_team, reasons[reason])
+
+    raised("no clock")
+    raised("due later", due=NOW + timedelta(hours=5))
+    raised("due soon", due=NOW + timedelta(hours=1))
+    raised("urgent, no clock", priority="urgent")
+    raised("vip, no clock", tier="vip")
+    raised("critical reason, no clock", reason="account_takeover_suspected")
+
+    order = [
+        e.case.subject for e in escalation_queue_order(escalation_list_for_queue(user=agent)).select_related("case")
+    ]
+
+    assert order == []  # the agent's own team receives nothing
+    from people.choices import Role
+    from tests.factories import UserFactory
+
+    receiver = UserFactory(role=Role.SPECIALIST, teams=[fraud_team])
+    order = [
+        e.case.subject for e in escalation_queue_order(escalation_list_for_queue(user=receiver)).select_related("case")
+    ]
+    assert order == [
+        "due soon",
+        "due later",
+        "urgent, no clock",
+        "vip, no clock",
+        "critical reason, no clock",
+        "no clock",
+    ]
