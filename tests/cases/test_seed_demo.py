@@ -425,3 +425,20 @@ def test_reset_keeps_pinned_versions_and_puts_edited_demo_policies_and_calendars
     assert set(
         SlaTimer.objects.filter(calendar_version__calendar=manila).values_list("calendar_version__number", flat=True)
     ) == {3}
+
+
+def test_it_writes_the_demo_routing_rules_once_and_keeps_a_leads_edits_on_reset():
+    from cases.models import RoutingRule
+
+    seed(cases=30)
+    rules = dict(RoutingRule.objects.values_list("name", "target_team__slug"))
+    assert rules == {
+        "Scam, fraud and unauthorised transfers to Fraud & Scam": "fraud-scam",
+        "ID verification to CDD / KYC": "cdd-kyc",
+    }
+    RoutingRule.objects.filter(target_team__slug="cdd-kyc").update(is_active=False)
+
+    seed(cases=30, reset=True)
+
+    assert RoutingRule.objects.count() == 2
+    assert not RoutingRule.objects.get(target_team__slug="cdd-kyc").is_active

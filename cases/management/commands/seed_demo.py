@@ -140,6 +140,7 @@ class Command(BaseCommand):
             if reset:
                 self._flush_cases()
             org = self._write_org(history_start=as_of_at - timedelta(days=HISTORY_DAYS))
+            _write_routing_rules()
             generator = DemoGenerator(
                 seed=seed,
                 cases=cases,
@@ -342,6 +343,31 @@ def _write_calendar(spec: TeamSpec, *, history_start: datetime) -> BusinessCalen
     calendar.save()
     BusinessCalendarVersion.objects.create(calendar=calendar, number=1, created_at=history_start, **config)
     return calendar
+
+
+# The demo's routing rules: where new cases of a kind go before an agent is picked. Like the SLA
+# policies they are configuration: written once, left alone by --reset (a lead may have edited them).
+DEMO_ROUTING_RULES = [
+    ("Scam, fraud and unauthorised transfers to Fraud & Scam", ["scam-fraud", "unauthorized-transfer"], "fraud-scam"),
+    ("ID verification to CDD / KYC", ["kyc"], "cdd-kyc"),
+]
+
+
+def _write_routing_rules() -> None:
+    from cases.models import RoutingRule
+    from cases.routing_rules import routing_rule_save
+
+    for name, categories, team_slug in DEMO_ROUTING_RULES:
+        if RoutingRule.objects.filter(name=name).exists():
+            continue
+        routing_rule_save(
+            actor=None,
+            name=name,
+            is_active=True,
+            conditions={"category": categories},
+            target_team=Team.objects.get(slug=team_slug),
+            required_skills=[],
+        )
 
 
 def _write_policy(
