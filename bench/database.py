@@ -21,6 +21,14 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/escdesk"
 BENCH_SEED = 42
 # On top of the ~1% a desk always has in flight: about 10% of cases open at the load's as_of.
 BENCH_BACKLOG = 0.09
+# ``use_steady_load()`` switches to seed_demo's own mix (about 1% open, a desk's ordinary day),
+# kept in its own databases, ``escdesk_bench_<N>_steady``.
+_backlog = BENCH_BACKLOG
+
+
+def use_steady_load() -> None:
+    global _backlog
+    _backlog = 0.0
 
 
 def bench_database_url(cases: int) -> str:
@@ -30,7 +38,8 @@ def bench_database_url(cases: int) -> str:
     parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
     if not parts.scheme.startswith("postgres"):
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL (or BENCH_DATABASE_URL) to a postgres:// URL.")
-    return urlunsplit(parts._replace(path=f"/escdesk_bench_{cases}"))
+    suffix = "_steady" if _backlog == 0 else ""
+    return urlunsplit(parts._replace(path=f"/escdesk_bench_{cases}{suffix}"))
 
 
 def ensure_database(url: str) -> bool:
@@ -89,7 +98,7 @@ def load_is_current(cases: int) -> bool:
     return (
         load.get("seed") == BENCH_SEED
         and load.get("cases") == cases
-        and load.get("backlog") == BENCH_BACKLOG
+        and load.get("backlog", 0.0) == _backlog
         and Case.objects.count() == cases
         and SlaTimer.objects.exists()
     )
@@ -108,7 +117,7 @@ def seed_bench_database(cases: int) -> float | None:
         "seed_demo",
         cases=cases,
         seed=BENCH_SEED,
-        backlog=BENCH_BACKLOG,
+        backlog=_backlog,
         reset=Case.objects.exists(),
         stdout=io.StringIO(),
     )

@@ -25,7 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import open_bench_database, seed_bench_database  # noqa: E402 - needs ROOT on the path
+from bench.database import (  # noqa: E402 - needs ROOT on the path
+    open_bench_database,
+    seed_bench_database,
+    use_steady_load,
+)
 
 QUICK_CASES = 2_000
 # What "fast enough" means for each page (ms, queries); see DESIGN.md, performance facts.
@@ -86,12 +90,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, help="database size (default 100,000; 2,000 with --quick)")
     parser.add_argument("--quick", action="store_true", help="small database and 10 requests: keeps CI honest")
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="seed_demo's own mix (about 1%% open) instead of the busy desk (about 10%% open)",
+    )
     parser.add_argument("--requests", type=int, help="timed requests per page (default 30; 10 with --quick)")
     args = parser.parse_args()
     cases = args.cases or (QUICK_CASES if args.quick else 100_000)
     requests = args.requests or (10 if args.quick else 30)
     warmup = 2 if args.quick else 5
 
+    if args.steady:
+        use_steady_load()
     open_bench_database(cases)
     from django.test import Client
 
