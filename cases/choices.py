@@ -73,6 +73,8 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     # The case moved to another team (an accepted or returned escalation, routing).
     TRANSFER = "transfer", "Team change"
+    # A regulatory flag was raised, submitted, signed off or voided; an obligation started or ended.
+    FLAG = "flag", "Regulatory flag"
 
 
 # Jurisdictions: ISO 3166-2 codes for US states (+ DC) and Australian states/territories.

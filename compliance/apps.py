@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
+
+    def ready(self) -> None:
+        # cases asks; compliance answers (see cases/registry.py for every hook point).
+        from cases import registry
+        from compliance.services import flag_close_check
+
+        registry.close_checks.append(flag_close_check)

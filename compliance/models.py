@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from cases.models import Case
+from compliance.choices import UNSIGNED_FLAG_STATUSES, FlagKind, FlagStatus
+
+
+class DecisionReason(models.Model):
+    """Why a reviewer decided as they did: a maintained taxonomy, each code for some flag kinds."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=150)
+    # Flag kinds this reason may close; a reason of another kind is refused.
+    kinds = models.JSONField(default=list)
+    # Decisions like an account off-boarding or a large goodwill payment need a second reviewer.
+    needs_two_reviewers = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RegulatoryFlag(models.Model):
+    """A regulatory fact about a case that compliance must sign off (Reg E dispute, scam, ...).
+
+    ``facts`` holds what the kind requires (see compliance.choices.FACTS). Submitting for review
+    freezes the evidence: ``evidence_hash`` is a digest of exactly what reviewers see, and a
+    sign-off counts only while the evidence still hashes the same.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
+    kind = models.CharField(max_length=30, choices=FlagKind.choices)
+    facts = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=FlagStatus.choices, default=FlagStatus.RAISED)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    evidence_hash = models.CharField(max_length=64, blank=True)
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["case", "raised_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=FlagKind.values), name="compliance_flag_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=FlagStatus.values), name="compliance_flag_status_valid"),
+            models.CheckConstraint(
+                condition=Q(required_approvals__gte=1, required_approvals__lte=2),
+                name="compliance_flag_one_or_two_approvals",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FlagStatus.SIGNED_OFF) | (Q(signed_off_at__isnull=False) & ~Q(evidence_hash="")),
+                name="compliance_flag_signed_off_has_evidence",
+            ),
+        ]
+        indexes = [
+            # The review queue: flags awaiting review, oldest submission first.
+            models.Index(
+                fields=["submitted_at"], name="compliance_flag_review_idx", condition=Q(status=FlagStatus.IN_REVIEW)
+            ),
+            # The close check: a case's unsigned flags.
+            models.Index(
+                fields=["case"], name="compliance_flag_unsigned_idx", condition=Q(status__in=UNSIGNED_FLAG_STATUSES)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} ({self.status})"
+
+
+class FlagDecision(models.Model):
+    """One reviewer's sign-off of a flag, on exactly the evidence they saw. Never edited: a change
+    to the evidence sets ``voided_at`` and the flag goes back to review."""
+
+    flag = models.ForeignKey(RegulatoryFlag, on_delete=models.PROTECT, related_name="decisions")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(DecisionReason, on_delete=models.PROTECT, related_name="decisions")
+    note = models.TextField(blank=True)
+    evidence_hash = models.CharField(max_length=64)
+    decided_at = models.DateTimeField()
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["flag", "decided_at", "id"]
+        constraints = [
+            # Four eyes means two different people: one standing decision per reviewer per flag.
+            models.UniqueConstraint(
+                fields=["flag", "reviewer"],
+                condition=Q(voided_at__isnull=True),
+                name="compliance_decision_once_per_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | Q(voided_at__gte=F("decided_at")),
+                name="compliance_decision_voided_after_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id} by {self.reviewer_id}"

@@ -1,0 +1,307 @@
+"""Every write to a regulatory flag: raise, correct facts, submit for review, sign off.
+
+Four-eyes is enforced here, so pages, API and admin all obey it: nobody signs off a flag they
+raised, submitted, or whose case they worked (replies, notes, status, assignment), leads and
+supervisors included; kinds and decisions that need two reviewers need two different people.
+A refused sign-off writes nothing to the flag but leaves an audit row saying who tried and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from cases.choices import OPEN_STATUSES, EventKind
+from cases.models import Case, CaseEvent
+from compliance.choices import FACTS, TWO_REVIEWER_KINDS, Fact, FlagKind, FlagStatus
+from compliance.errors import FlagError
+from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
+from people.choices import Role
+from people.models import User
+from people.roles import can_work_cases, role_of
+from people.selectors import team_ids_of
+
+REVIEWER_ROLES = frozenset({Role.COMPLIANCE})
+# Timeline entries that are the case's evidence: what the customer said and what we told them.
+EVIDENCE_KINDS = (EventKind.CUSTOMER_MESSAGE, EventKind.REPLY)
+# What counts as having worked a case (and so rules a person out as its reviewer).
+WORK_KINDS = (EventKind.REPLY, EventKind.NOTE, EventKind.STATUS, EventKind.ASSIGNMENT, EventKind.FIELDS)
+
+
+# --- facts -----------------------------------------------------------------------------------
+
+
+def _clean_fact(fact: Fact, raw: Any, *, today: date) -> tuple[Any, str | None]:
+    if raw in (None, ""):
+        if fact.kind == "bool":
+            return False, None
+        return None, (f"{fact.label} is required." if fact.required else None)
+    if fact.kind == "bool":
+        return raw in (True, "true", "on", "1", 1, "yes"), None
+    if fact.kind == "choice":
+        allowed = dict(fact.choices)
+        return (raw, None) if raw in allowed else (None, f"{fact.label}: choose one of {', '.join(allowed.values())}.")
+    if fact.kind == "decimal":
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            return None, f"{fact.label} must be a number."
+        if value < 0:
+            return None, f"{fact.label} cannot be negative."
+        return str(value), None
+    if fact.kind == "date":
+        try:
+            value = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        except ValueError:
+            return None, f"{fact.label} must be a date (YYYY-MM-DD)."
+        if value > today:
+            return None, f"{fact.label} cannot be in the future."
+        return value.isoformat(), None
+    text = str(raw).strip()
+    return (text, None) if text else (None, f"{fact.label} is required." if fact.required else None)
+
+
+def flag_facts_validate(kind: str, raw: dict, *, case: Case, today: date) -> tuple[dict, dict[str, list[str]]]:
+    """The facts a kind needs, cleaned, and every problem by fact key (empty when valid)."""
+    if kind not in FlagKind.values:
+        return {}, {"kind": [f"{kind!r} is not a kind of regulatory flag."]}
+    facts: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for fact in FACTS[kind]:
+        value, problem = _clean_fact(fact, (raw or {}).get(fact.key), today=today)
+        if problem:
+            problems.setdefault(fact.key, []).append(problem)
+        elif value is not None:
+            facts[fact.key] = value
+    notice, transfer = facts.get("notice_date"), facts.get("transfer_date")
+    if kind == FlagKind.UNAUTHORIZED_TRANSFER and notice and transfer and notice < transfer:
+        problems.setdefault("notice_date", []).append("The notice of error cannot predate the transfer.")
+    if kind == FlagKind.SANCTIONS_MATCH and "match_score" in facts and Decimal(facts["match_score"]) > 100:
+        problems.setdefault("match_score", []).append("Match score (0-100) cannot exceed 100.")
+    if kind == FlagKind.ELDER_EXPLOITATION and not case.customer.is_older_adult:
+        problems.setdefault("kind", []).append("Elder exploitation applies to customers 65 or older.")
+    return facts, problems
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def flag_evidence_hash(flag: RegulatoryFlag) -> str:
+    """A digest of what a reviewer sees: the flag's kind and facts and the case's messages.
+
+    Recomputed at sign-off and whenever the flag is read for closing; any difference means the
+    evidence moved since the reviewer looked, so their sign-off no longer counts.
+    """
+    messages = list(
+        CaseEvent.objects.filter(case_id=flag.case_id, kind__in=EVIDENCE_KINDS)
+        .order_by("id")
+        .values_list("id", "kind", "body")
+    )
+    payload = json.dumps(
+        {"kind": flag.kind, "facts": flag.facts, "messages": messages}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- writes ----------------------------------------------------------------------------------
+
+
+def _event(case: Case, *, actor: User | None, at: datetime, data: dict, body: str = "") -> None:
+    CaseEvent.objects.create(case=case, kind=EventKind.FLAG, actor=actor, body=body, data=data, created_at=at)
+
+
+def _snapshot(flag: RegulatoryFlag) -> dict:
+    return {
+        "case": flag.case.reference,
+        "kind": flag.kind,
+        "status": flag.status,
+        "facts": flag.facts,
+        "evidence_hash": flag.evidence_hash,
+        "required_approvals": flag.required_approvals,
+        "version": flag.version,
+    }
+
+
+@transaction.atomic
+def flag_raise(*, actor: User, case: Case, kind: str, facts: dict) -> RegulatoryFlag:
+    """Record a regulatory flag on an open case the actor works. Raises FlagError with the
+    problems by fact when the kind's required facts are missing or wrong; nothing is written."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
+    if not can_work_cases(actor) or case.team_id not in team_ids_of(actor):
+        raise FlagError("Only people working this case's team can flag it.", status_code=403)
+    if case.status not in OPEN_STATUSES:
+        raise FlagError(f"{case.reference} is {case.get_status_display().lower()}; flags go on open cases.")
+    now = timezone.now()
+    cleaned, problems = flag_facts_validate(kind, facts, case=case, today=timezone.localdate(now))
+    if problems:
+        raise FlagError("The flag is missing facts or has wrong ones.", problems=problems)
+    flag = RegulatoryFlag.objects.create(
+        case=case,
+        kind=kind,
+        facts=cleaned,
+        raised_by=actor,
+        raised_at=now,
+        required_approvals=2 if kind in TWO_REVIEWER_KINDS else 1,
+    )
+    _event(case, actor=actor, at=now, data={"event": "raised", "flag_id": flag.pk, "kind": kind})
+    audit_record(actor=actor, action="flag.raise", object_type="flag", object_id=flag.pk, after=_snapshot(flag))
+    return flag
+
+
+def _void_decisions(flag: RegulatoryFlag, *, at: datetime, reason: str) -> int:
+    return FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).update(voided_at=at, void_reason=reason)
+
+
+@transaction.atomic
+def flag_update_facts(*, actor: User, flag: RegulatoryFlag, facts: dict, reason: str) -> RegulatoryFlag:
+    """Correct a flag's facts. Any standing sign-off is voided and the flag goes back to review."""
+    flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case__customer").get(pk=flag.pk)
+    if not reason.strip():
+        raise FlagError("Say why the facts change.", problems={"reason": ["Say why the facts change."]})
+    now = timezone.now()
+    cleaned, problems = flag_facts_validate(flag.kind, facts, case=flag.case, today=timezone.localdate(now))
+    if problems:
+        raise FlagError("The flag is missing facts or has wrong ones.", problems=problems)
+    if cleaned == flag.facts:
+        return flag
+    before = _snapshot(flag)
+    flag.facts = cleaned
+    voided = _void_decisions(flag, at=now, reason="Facts changed after the decision.")
+    if flag.status != FlagStatus.RAISED:
+        flag.status = FlagStatus.IN_REVIEW
+        flag.signed_off_at = None
+        flag.evidence_hash = flag_evidence_hash(flag)
+    flag.version += 1
+    flag.save(update_fields=["facts", "status", "signed_off_at", "evidence_hash", "version"])
+    _event(flag.case, actor=actor, at=now, body=reason.strip(),
+           data={"event": "facts_changed", "flag_id": flag.pk, "voided": voided})  # fmt: skip
+    audit_record(
+        actor=actor, action="flag.facts", object_type="flag", object_id=flag.pk, before=before, after=_snapshot(flag)
+    )
+    return flag
+
+
+@transaction.atomic
+def flag_submit(*, actor: User, flag: RegulatoryFlag) -> RegulatoryFlag:
+    """Send the flag for review, freezing the evidence reviewers will sign off on."""
+    flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag.pk)
+    if not can_work_cases(actor) or flag.case.team_id not in team_ids_of(actor):
+        raise FlagError("Only people working this case's team can submit its flag.", status_code=403)
+    if flag.status != FlagStatus.RAISED:
+        raise FlagError(f"This flag is already {flag.get_status_display().lower()}.", status_code=409)
+    now = timezone.now()
+    before = _snapshot(flag)
+    flag.status = FlagStatus.IN_REVIEW
+    flag.submitted_by = actor
+    flag.submitted_at = now
+    flag.evidence_hash = flag_evidence_hash(flag)
+    flag.version += 1
+    flag.save(update_fields=["status", "submitted_by", "submitted_at", "evidence_hash", "version"])
+    _event(flag.case, actor=actor, at=now, data={"event": "submitted", "flag_id": flag.pk, "kind": flag.kind})
+    audit_record(
+        actor=actor, action="flag.submit", object_type="flag", object_id=flag.pk, before=before, after=_snapshot(flag)
+    )
+    return flag
+
+
+def _worked_on(user: User, case_id: int) -> bool:
+    return (
+        CaseEvent.objects.filter(case_id=case_id, actor=user, kind__in=WORK_KINDS).exists()
+        or Case.objects.filter(pk=case_id, assignee=user).exists()
+    )
+
+
+def _sign_off_refusal(actor: User, flag: RegulatoryFlag, reason: DecisionReason | None) -> str | None:
+    if role_of(actor) not in REVIEWER_ROLES:
+        return "Only compliance reviewers sign off regulatory flags."
+    if flag.status == FlagStatus.RAISED:
+        return "This flag has not been submitted for review yet."
+    if flag.status == FlagStatus.SIGNED_OFF:
+        return "This flag is already signed off."
+    if actor.pk == flag.raised_by_id:
+        return "You raised this flag; someone else must sign it off."
+    if actor.pk == flag.submitted_by_id:
+        return "You submitted this flag for review; someone else must sign it off."
+    if _worked_on(actor, flag.case_id):
+        return "You worked on this case; someone who did not must sign it off."
+    if reason is None or not reason.is_active:
+        return "Choose a reason code."
+    if flag.kind not in reason.kinds:
+        return f"{reason.label!r} is not a decision for a {FlagKind(flag.kind).label.lower()} flag."
+    if FlagDecision.objects.filter(flag=flag, reviewer=actor, voided_at__isnull=True).exists():
+        return "You have already signed off this flag; the second sign-off must come from another reviewer."
+    return None
+
+
+def flag_sign_off(
+    *, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, note: str = "", seen_hash: str = ""
+) -> RegulatoryFlag:
+    """Record the actor's decision on the evidence they saw (``seen_hash``, the page's digest).
+
+    Refuses (FlagError, 403 for a forbidden person, 409 for moved evidence) without changing
+    the flag, and audits every refusal in its own transaction so it outlives the refusal.
+    """
+    try:
+        return _sign_off(actor=actor, flag=flag, reason=reason, note=note, seen_hash=seen_hash)
+    except FlagError as exc:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="flag.sign_off_refused",
+                object_type="flag",
+                object_id=flag.pk,
+                after={"reason": reason.code if reason else None, "refused": exc.message},
+            )
+        raise
+
+
+@transaction.atomic
+def _sign_off(*, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, note: str, seen_hash: str):
+    flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag.pk)
+    refusal = _sign_off_refusal(actor, flag, reason)
+    if refusal:
+        raise FlagError(refusal, status_code=403)
+    current = flag_evidence_hash(flag)
+    if current != flag.evidence_hash or (seen_hash and seen_hash != current):
+        raise FlagError(
+            "The evidence changed since it was submitted or since you opened it; review it again.", status_code=409
+        )
+    now = timezone.now()
+    before = _snapshot(flag)
+    FlagDecision.objects.create(
+        flag=flag, reviewer=actor, reason=reason, note=note.strip(), evidence_hash=current, decided_at=now
+    )
+    standing = FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).select_related("reason")
+    needed = max(flag.required_approvals, 2 if any(d.reason.needs_two_reviewers for d in standing) else 1)
+    if standing.count() >= needed:
+        flag.status = FlagStatus.SIGNED_OFF
+        flag.signed_off_at = now
+    flag.required_approvals = needed
+    flag.version += 1
+    flag.save(update_fields=["status", "signed_off_at", "required_approvals", "version"])
+    _event(flag.case, actor=actor, at=now, body=note.strip(),
+           data={"event": "signed_off" if flag.status == FlagStatus.SIGNED_OFF else "first_sign_off",
+                 "flag_id": flag.pk, "reason": reason.label})  # fmt: skip
+    audit_record(
+        actor=actor, action="flag.sign_off", object_type="flag", object_id=flag.pk, before=before, after=_snapshot(flag)
+    )
+    return flag
+
+
+def flag_close_check(case, to_status: str) -> str | None:
+    """Registered in cases.registry.close_checks: unsigned flags, or sign-offs whose evidence
+    has moved since, keep a case from being resolved or closed."""
+    for flag in RegulatoryFlag.objects.filter(case=case).order_by("id"):
+        label = FlagKind(flag.kind).label.lower()
+        if flag.status != FlagStatus.SIGNED_OFF:
+            return f"its {label} flag is not signed off yet."
+        if flag_evidence_hash(flag) != flag.evidence_hash:
+            return f"its {label} flag's evidence changed after sign-off; it needs review again."
+    return None

@@ -1,0 +1,216 @@
+"""Regulatory flags: the facts each kind needs, submitting for review, and four-eyes sign-off."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from audit.models import AuditEvent
+from cases.choices import EventKind, Status
+from cases.errors import CaseBlocked
+from cases.models import CaseEvent
+from cases.services import case_add_customer_message, case_add_message, case_change_status
+from compliance.choices import FlagKind, FlagStatus
+from compliance.errors import FlagError
+from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
+from compliance.services import flag_raise, flag_sign_off, flag_submit, flag_update_facts
+from people.choices import Role
+from tests.factories import UserFactory
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+REG_E = {
+    "notice_date": "2026-11-20",
+    "notice_form": "oral",
+    "transfer_date": "2026-11-18",
+    "amount": "250.00",
+    "leg": "fiat",
+}
+_reasons = importlib.import_module("compliance.migrations.0002_decision_reasons")
+
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
+
+
+@pytest.fixture
+def reasons(db):
+    """The taxonomy migration 0002 seeds (a transactional test's flush may have removed it)."""
+    for position, (code, label, kinds, two) in enumerate(_reasons.REASONS):
+        DecisionReason.objects.update_or_create(
+            code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
+        )
+    return {reason.code: reason for reason in DecisionReason.objects.all()}
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="rita", first_name="Rita", last_name="Review", role=Role.COMPLIANCE)
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return UserFactory(username="remy", first_name="Remy", last_name="Review", role=Role.COMPLIANCE)
+
+
+@pytest.fixture
+def submitted(agent, case):
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+    return flag_submit(actor=agent, flag=flag)
+
+
+def test_an_agent_flags_a_reg_e_dispute_with_its_facts(agent, case):
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+
+    assert flag.status == FlagStatus.RAISED
+    assert flag.facts == {**REG_E, "new_account": False, "foreign_initiated": False, "pos": False}
+    [event] = CaseEvent.objects.filter(case=case, kind=EventKind.FLAG)
+    assert event.data == {"event": "raised", "flag_id": flag.pk, "kind": "unauthorized_transfer"}
+    assert AuditEvent.objects.filter(action="flag.raise", object_id=str(flag.pk), actor=agent).exists()
+
+
+@pytest.mark.parametrize(
+    ("facts", "field", "message"),
+    [
+        ({**REG_E, "notice_date": "2026-12-01"}, "notice_date", "cannot be in the future"),
+        ({**REG_E, "notice_date": "2026-11-10"}, "notice_date", "cannot predate the transfer"),
+        ({k: v for k, v in REG_E.items() if k != "amount"}, "amount", "Amount is required"),
+        ({**REG_E, "leg": "barter"}, "leg", "choose one of Fiat, Crypto"),
+        ({**REG_E, "amount": "lots"}, "amount", "must be a number"),
+    ],
+)
+def test_a_flag_with_missing_or_wrong_facts_is_refused_and_nothing_is_written(agent, case, facts, field, message):
+    with pytest.raises(FlagError) as caught:
+        flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=facts)
+
+    assert message in " ".join(caught.value.problems[field])
+    assert not RegulatoryFlag.objects.exists()
+    assert not CaseEvent.objects.filter(case=case, kind=EventKind.FLAG).exists()
+
+
+def test_elder_exploitation_needs_a_customer_of_65_or_older(agent, case):
+    with pytest.raises(FlagError) as caught:
+        flag_raise(actor=agent, case=case, kind=FlagKind.ELDER_EXPLOITATION, facts={"concern": "New payee"})
+
+    assert "65 or older" in caught.value.problems["kind"][0]
+
+
+def test_only_people_working_the_case_can_flag_it(outsider, case):
+    with pytest.raises(FlagError) as caught:
+        flag_raise(actor=outsider, case=case, kind=FlagKind.ID_VERIFICATION, facts={"problem": "expired"})
+
+    assert caught.value.status_code == 403
+
+
+def test_a_reviewer_who_did_not_work_the_case_signs_it_off(reviewer, submitted, reasons):
+    flag = flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"], note="Card was present.")
+
+    assert flag.status == FlagStatus.SIGNED_OFF
+    decision = FlagDecision.objects.get(flag=flag)
+    assert (decision.reviewer, decision.evidence_hash) == (reviewer, submitted.evidence_hash)
+
+
+@pytest.mark.parametrize("who", ["flagger", "lead_who_worked_it", "assignee", "submitter", "agent_role"])
+def test_four_eyes_refuses_whoever_raised_submitted_or_worked_the_case(
+    who, agent, second_agent, lead, case, reasons, reviewer
+):
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+    submitter = second_agent
+    flag = flag_submit(actor=submitter, flag=flag)
+    if who == "flagger":
+        agent.role = Role.COMPLIANCE  # even with the right role, the flagger may not decide
+        person = agent
+    elif who == "submitter":
+        submitter.role = Role.COMPLIANCE
+        person = submitter
+    elif who == "lead_who_worked_it":
+        case_add_message(actor=lead, case=case, body="Looking into this.", internal=True)
+        lead.role = Role.COMPLIANCE
+        person = lead
+        flag = flag_update_facts(actor=agent, flag=flag, facts={**REG_E, "amount": "251.00"}, reason="Typo")
+    elif who == "assignee":
+        person = UserFactory(role=Role.COMPLIANCE)
+        case.assignee = person
+        case.save(update_fields=["assignee"])
+    else:
+        person = second_agent
+        person.role = Role.AGENT
+
+    with pytest.raises(FlagError) as caught:
+        flag_sign_off(actor=person, flag=flag, reason=reasons["no_error_found"])
+
+    assert caught.value.status_code == 403
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.IN_REVIEW
+    assert not FlagDecision.objects.exists()
+    refusal = AuditEvent.objects.get(action="flag.sign_off_refused", actor=person)
+    assert refusal.after["refused"] == caught.value.message
+
+
+def test_a_reason_code_of_another_flag_kind_is_refused(reviewer, submitted, reasons):
+    with pytest.raises(FlagError, match="is not a decision for"):
+        flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["sanctions_false_positive"])
+
+
+def test_sanctions_need_two_different_reviewers(agent, case, reviewer, second_reviewer, reasons):
+    flag = flag_raise(
+        actor=agent, case=case, kind=FlagKind.SANCTIONS_MATCH, facts={"list_name": "OFAC SDN", "match_score": "91"}
+    )
+    flag = flag_submit(actor=agent, flag=flag)
+
+    flag = flag_sign_off(actor=reviewer, flag=flag, reason=reasons["sanctions_false_positive"])
+    assert flag.status == FlagStatus.IN_REVIEW
+    with pytest.raises(FlagError, match="must come from another reviewer"):
+        flag_sign_off(actor=reviewer, flag=flag, reason=reasons["sanctions_false_positive"])
+    flag = flag_sign_off(actor=second_reviewer, flag=flag, reason=reasons["sanctions_false_positive"])
+
+    assert flag.status == FlagStatus.SIGNED_OFF
+    assert FlagDecision.objects.filter(flag=flag).count() == 2
+
+
+def test_an_off_boarding_decision_needs_a_second_reviewer_whatever_the_kind(
+    reviewer, second_reviewer, submitted, reasons
+):
+    flag = flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["account_offboarding"])
+    assert (flag.status, flag.required_approvals) == (FlagStatus.IN_REVIEW, 2)
+
+    flag = flag_sign_off(actor=second_reviewer, flag=flag, reason=reasons["account_offboarding"])
+    assert flag.status == FlagStatus.SIGNED_OFF
+
+
+def test_editing_the_facts_after_sign_off_voids_it_and_sends_the_flag_back(agent, reviewer, submitted, reasons):
+    flag = flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+
+    flag = flag_update_facts(actor=agent, flag=flag, facts={**REG_E, "amount": "2500.00"}, reason="Customer corrected")
+
+    assert flag.status == FlagStatus.IN_REVIEW
+    assert FlagDecision.objects.get().voided_at == NOW
+
+
+def test_new_evidence_after_submission_stops_a_sign_off_until_reviewed_again(agent, case, reviewer, submitted, reasons):
+    case_add_customer_message(actor=agent, case=case, body="Also, a second transfer went missing.")
+
+    with pytest.raises(FlagError, match="evidence changed") as caught:
+        flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+
+    assert caught.value.status_code == 409
+    assert not FlagDecision.objects.exists()
+
+
+def test_a_case_with_an_unsigned_flag_cannot_be_resolved_until_signed_off(agent, case, reviewer, submitted, reasons):
+    with pytest.raises(CaseBlocked, match="flag is not signed off"):
+        case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
+
+    flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+    case = case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
+
+    assert case.status == Status.RESOLVED
+
+
+def test_evidence_that_moved_after_sign_off_blocks_closing(agent, case, reviewer, submitted, reasons):
+    flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+    with time_machine.travel(NOW.replace(hour=16), tick=False):
+        case_add_message(actor=agent, case=case, body="We have refunded you.", internal=False)
+
+    with pytest.raises(CaseBlocked, match="evidence changed after sign-off"):
+        case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
