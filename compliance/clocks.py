@@ -50,8 +50,13 @@ _MONDAY_TO_FRIDAY = {str(weekday): [["00:00", "24:00"]] for weekday in range(5)}
 # Reg E counts business days of the institution (12 CFR 1005.2(d)), and the desk works US cases
 # from one federal calendar: a state holiday does not close a federally supervised institution, so
 # counting it would push a deadline past the day the regulator expects. New York's midnight ends a
-# US day: it comes before midnight in every other state, so no US deadline runs late by the zone.
+# US day: it comes before midnight in every other state, so no deadline's last day ends late by the
+# zone. The trigger's date is read in New York too, so an evening notice on the West Coast counts
+# from the next date; business-day rules rarely move by it, calendar-day rules can by one day.
 _US_TIME_ZONE = "America/New_York"
+# Territories keep Atlantic or Pacific island time and their own holidays; the desk serves the 50
+# states and DC only (cases.choices.US_STATES).
+_US_TERRITORIES = frozenset({"AS", "GU", "MP", "PR", "UM", "VI"})
 
 _AU_TIME_ZONES = {
     "NSW": "Australia/Sydney",
@@ -89,8 +94,8 @@ def jurisdiction_calendar(jurisdiction: str) -> WorkCalendar:
     """
     country, _, state = jurisdiction.partition("-")
     if country == "US":
-        if state and state not in holidays_package.country_holidays("US").subdivisions:
-            raise ValueError(f"{state!r} is not a US state or territory code (jurisdiction {jurisdiction!r}).")
+        if state and (state in _US_TERRITORIES or state not in holidays_package.country_holidays("US").subdivisions):
+            raise ValueError(f"{state!r} is not a US state or DC (jurisdiction {jurisdiction!r}).")
         return WorkCalendar.from_config(
             time_zone=_US_TIME_ZONE,
             weekly_hours=_MONDAY_TO_FRIDAY,
@@ -108,6 +113,11 @@ def jurisdiction_calendar(jurisdiction: str) -> WorkCalendar:
             holiday_subdivision=state,
         )
     raise ValueError(f"{jurisdiction!r} is not a US or AU jurisdiction; use a code such as US-CA or AU-NSW.")
+
+
+def is_jurisdiction_business_day(jurisdiction: str, day: date) -> bool:
+    """Whether regulatory clocks count ``day`` as a business day in ``jurisdiction``."""
+    return is_business_day(jurisdiction_calendar(jurisdiction), day)
 
 
 @lru_cache(maxsize=1)
@@ -517,7 +527,8 @@ def obligation_due(rule: Rule, *, triggered_at: datetime, facts: Mapping[str, An
     Day rules are due at the end of day N in the jurisdiction's zone, counting from the day after
     the trigger's local date; hour rules N hours after the trigger instant. Raises
     :class:`RuleNotApplicable` when the rule is for another country, was not in force on the
-    trigger date, or does not apply to the facts, and ``ValueError`` for a naive ``triggered_at``.
+    trigger date, or does not apply to the facts; ``ValueError`` for a naive ``triggered_at`` or a
+    date fact that does not parse (:func:`validate_trigger` reports those first).
     """
     cal = jurisdiction_calendar(jurisdiction)
     start = _local_date(triggered_at, cal)
@@ -619,7 +630,10 @@ def validate_trigger(
     def add(key: str, message: str) -> None:
         problems.setdefault(key, []).append(message)
 
-    cal = jurisdiction_calendar(jurisdiction) if jurisdiction else None
+    try:
+        cal = jurisdiction_calendar(jurisdiction) if jurisdiction else None
+    except ValueError as error:
+        return {"jurisdiction": [str(error)]}
     today = now.astimezone(cal.tz).date() if cal is not None else (now + _LATEST_OFFSET).date()
     dated: dict[str, date] = {}
     for key in dict.fromkeys((spec.at, *spec.required, *spec.dates)):
@@ -652,8 +666,3 @@ def validate_trigger(
         if notice and key in dated and dated[key] < notice:
             add(key, f"{_LABELS[key]} cannot predate the notice of error ({notice.isoformat()}).")
     return problems
-
-
-def is_jurisdiction_business_day(jurisdiction: str, day: date) -> bool:
-    """Whether regulatory clocks count ``day`` as a business day in ``jurisdiction``."""
-    return is_business_day(jurisdiction_calendar(jurisdiction), day)

@@ -67,7 +67,7 @@ def test_us_calendar_closes_on_federal_not_state_holidays():
     cal = jurisdiction_calendar("US-CA")
     assert cal.time_zone == "America/New_York"
     assert not clocks.is_jurisdiction_business_day("US-CA", date(2026, 11, 26))  # Thanksgiving
-    # César Chávez Day (Tue 2026-03-31) closes California state offices, not a bank's Reg E clock.
+    # Cesar Chavez Day (Tue 2026-03-31) is a California holiday, not a federal one.
     assert clocks.is_jurisdiction_business_day("US-CA", date(2026, 3, 31))
     assert not clocks.is_jurisdiction_business_day("US-CA", date(2026, 11, 21))  # Saturday
 
@@ -90,11 +90,30 @@ def test_au_calendars_use_the_states_zone_and_holidays():
     assert clocks.is_jurisdiction_business_day("AU-NSW", date(2026, 11, 3))
 
 
+@pytest.mark.parametrize(
+    ("code", "zone"),
+    [
+        ("AU-NSW", "Australia/Sydney"),
+        ("AU-VIC", "Australia/Melbourne"),
+        ("AU-QLD", "Australia/Brisbane"),
+        ("AU-WA", "Australia/Perth"),
+        ("AU-SA", "Australia/Adelaide"),
+        ("AU-TAS", "Australia/Hobart"),
+        ("AU-ACT", "Australia/Sydney"),
+        ("AU-NT", "Australia/Darwin"),
+        ("US-HI", "America/New_York"),
+    ],
+)
+def test_each_jurisdiction_counts_days_in_its_zone(code, zone):
+    cal = jurisdiction_calendar(code)
+    assert (cal.time_zone, cal.holiday_subdivision) == (zone, code[3:] if code.startswith("AU") else "")
+
+
 def test_calendars_are_memoised_per_code():
     assert jurisdiction_calendar("US-CA") is jurisdiction_calendar("US-CA")
 
 
-@pytest.mark.parametrize("code", ["AU", "AU-XX", "US-ZZ", "GB-LND", ""])
+@pytest.mark.parametrize("code", ["AU", "AU-XX", "US-ZZ", "US-PR", "GB-LND", ""])
 def test_it_refuses_unknown_jurisdictions(code):
     with pytest.raises(ValueError):
         jurisdiction_calendar(code)
@@ -452,6 +471,17 @@ def test_other_triggers_need_the_date_that_starts_them():
     assert validate_trigger(
         "suspicion_formed", {"suspicion_formed_at": "2026-11-19", "terrorism_financing": 1}, now=NOW
     ) == {"terrorism_financing": ["Terrorism financing must be yes or no."]}
+
+
+def test_an_unknown_jurisdiction_is_a_validation_message():
+    problems = validate_trigger("complaint_received", {"received_at": "2026-11-19"}, now=NOW, jurisdiction="AU")
+    assert problems == {"jurisdiction": ["'AU' needs an Australian state or territory: AU-NSW, AU-VIC, AU-QLD, "
+                                         "AU-WA, AU-SA, AU-TAS, AU-ACT, AU-NT."]}  # fmt: skip
+
+
+def test_a_malformed_fact_stops_the_deadline_rather_than_being_ignored():
+    with pytest.raises(ValueError):
+        due("us_reg_e_investigate", ny(2026, 11, 18), "US-CA", first_deposit_at="last month")
 
 
 def test_an_unknown_trigger_is_named():
