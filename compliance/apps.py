@@ -7,6 +7,8 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         # cases asks; compliance answers (see cases/registry.py for every hook point).
         from cases import registry
+        from compliance.obligations import obligations_close_check
         from compliance.services import flag_close_check
 
         registry.close_checks.append(flag_close_check)
+        registry.close_checks.append(obligations_close_check)

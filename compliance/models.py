@@ -109,3 +109,46 @@ class FlagDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flag_id} by {self.reviewer_id}"
+
+
+class Obligation(models.Model):
+    """A deadline the law sets for a flagged case (Reg E investigation, CFPB response, ...).
+
+    Started from the flag's trigger facts by the rule in force on the trigger date (see
+    compliance.clocks); it never pauses and does not move when the case changes hands. Only a
+    compliance reviewer corrects its trigger date, with a reason, and the correction is audited.
+    """
+
+    flag = models.ForeignKey(RegulatoryFlag, on_delete=models.PROTECT, related_name="obligations")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="obligations")
+    rule_code = models.CharField(max_length=60)
+    rule_name = models.CharField(max_length=200)
+    citation = models.CharField(max_length=200)
+    jurisdiction = models.CharField(max_length=6)
+    triggered_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    # The case event that meets it, e.g. "results_notice_sent".
+    satisfied_by = models.CharField(max_length=60)
+    satisfied_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_at__gte=F("triggered_at")), name="compliance_obligation_due_after"),
+            models.UniqueConstraint(fields=["flag", "rule_code"], name="compliance_obligation_once_per_rule"),
+        ]
+        indexes = [
+            # Open obligations by due date: the review queue's order, the home page, the sweep.
+            models.Index(
+                fields=["due_at"], name="compliance_obligation_open_idx", condition=Q(satisfied_at__isnull=True)
+            ),
+            # A case's open obligations (close check, case page).
+            models.Index(
+                fields=["case"], name="compliance_obligation_case_idx", condition=Q(satisfied_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.rule_code} due {self.due_at:%Y-%m-%d}"

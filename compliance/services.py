@@ -23,6 +23,7 @@ from cases.models import Case, CaseEvent
 from compliance.choices import FACTS, TWO_REVIEWER_KINDS, Fact, FlagKind, FlagStatus
 from compliance.errors import FlagError
 from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
+from compliance.obligations import flag_triggers, obligations_start
 from people.choices import Role
 from people.models import User
 from people.roles import can_work_cases, role_of
@@ -151,7 +152,14 @@ def flag_raise(*, actor: User, case: Case, kind: str, facts: dict) -> Regulatory
         required_approvals=2 if kind in TWO_REVIEWER_KINDS else 1,
     )
     _event(case, actor=actor, at=now, data={"event": "raised", "flag_id": flag.pk, "kind": kind})
-    audit_record(actor=actor, action="flag.raise", object_type="flag", object_id=flag.pk, after=_snapshot(flag))
+    obligations = obligations_start(flag, actor=actor)
+    audit_record(
+        actor=actor,
+        action="flag.raise",
+        object_type="flag",
+        object_id=flag.pk,
+        after={**_snapshot(flag), "obligations": {o.rule_code: o.due_at.isoformat() for o in obligations}},
+    )
     return flag
 
 
@@ -171,6 +179,13 @@ def flag_update_facts(*, actor: User, flag: RegulatoryFlag, facts: dict, reason:
         raise FlagError("The flag is missing facts or has wrong ones.", problems=problems)
     if cleaned == flag.facts:
         return flag
+    for _trigger, key, _facts in flag_triggers(flag):
+        if cleaned.get(key) != flag.facts.get(key):
+            raise FlagError(
+                "A regulatory clock runs from this date; only a compliance reviewer can correct it.",
+                status_code=403,
+                problems={key: ["Ask compliance to correct the trigger date."]},
+            )
     before = _snapshot(flag)
     flag.facts = cleaned
     voided = _void_decisions(flag, at=now, reason="Facts changed after the decision.")

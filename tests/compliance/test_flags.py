@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, datetime
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -15,7 +16,8 @@ from cases.models import CaseEvent
 from cases.services import case_add_customer_message, case_add_message, case_change_status
 from compliance.choices import FlagKind, FlagStatus
 from compliance.errors import FlagError
-from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
+from compliance.models import DecisionReason, FlagDecision, Obligation, RegulatoryFlag
+from compliance.obligations import obligation_correct_trigger, obligation_satisfy
 from compliance.services import flag_raise, flag_sign_off, flag_submit, flag_update_facts
 from people.choices import Role
 from tests.factories import UserFactory
@@ -64,7 +66,7 @@ def test_an_agent_flags_a_reg_e_dispute_with_its_facts(agent, case):
 
     assert flag.status == FlagStatus.RAISED
     assert flag.facts == {**REG_E, "new_account": False, "foreign_initiated": False, "pos": False}
-    [event] = CaseEvent.objects.filter(case=case, kind=EventKind.FLAG)
+    event = CaseEvent.objects.get(case=case, kind=EventKind.FLAG, data__event="raised")
     assert event.data == {"event": "raised", "flag_id": flag.pk, "kind": "unauthorized_transfer"}
     assert AuditEvent.objects.filter(action="flag.raise", object_id=str(flag.pk), actor=agent).exists()
 
@@ -202,6 +204,10 @@ def test_a_case_with_an_unsigned_flag_cannot_be_resolved_until_signed_off(agent,
         case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
 
     flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+    with pytest.raises(CaseBlocked, match="Reg E: investigate"):
+        case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
+    for obligation in Obligation.objects.filter(case=case):
+        obligation_satisfy(actor=reviewer, obligation=obligation, note="Results letter sent")
     case = case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
 
     assert case.status == Status.RESOLVED
@@ -214,3 +220,81 @@ def test_evidence_that_moved_after_sign_off_blocks_closing(agent, case, reviewer
 
     with pytest.raises(CaseBlocked, match="evidence changed after sign-off"):
         case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
+
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+def due_day(obligation) -> date:
+    """The last local day of an obligation: it is due at the end of that day (the next midnight)."""
+    return (obligation.due_at - timedelta(seconds=1)).astimezone(NEW_YORK).date()
+
+
+def test_a_reg_e_flag_starts_its_investigation_clock_in_the_customers_jurisdiction(agent, case):
+    # Notice on Wed 2026-11-18; ten business days, Thanksgiving (Thu 26th) skipped: Thu 3 December.
+    facts = {**REG_E, "notice_date": "2026-11-18", "transfer_date": "2026-11-16"}
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=facts)
+
+    [obligation] = Obligation.objects.filter(flag=flag)
+    assert obligation.rule_code == "us_reg_e_investigate"
+    assert obligation.citation.startswith("12 CFR 1005.11(c)(1)")
+    assert due_day(obligation) == date(2026, 12, 3)
+    started = CaseEvent.objects.get(case=case, kind=EventKind.FLAG, data__event="obligations_started")
+    assert started.data["obligations"][0]["rule"] == obligation.rule_name
+
+
+def test_a_new_account_gets_twenty_business_days(agent, case):
+    facts = {**REG_E, "notice_date": "2026-11-18", "transfer_date": "2026-11-16", "new_account": True}
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=facts)
+
+    # Twenty business days from Wed 18 Nov, Thanksgiving (Thu 26th) skipped: Thu 17 December.
+    assert due_day(Obligation.objects.get(flag=flag)) == date(2026, 12, 17)
+
+
+def test_only_compliance_corrects_a_trigger_date_and_the_correction_is_audited(agent, case, reviewer):
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+    due = Obligation.objects.get(flag=flag).due_at
+
+    with pytest.raises(FlagError, match="only a compliance reviewer") as caught:
+        flag_update_facts(actor=agent, flag=flag, facts={**REG_E, "notice_date": "2026-11-19"}, reason="Typo")
+    assert caught.value.status_code == 403
+    with pytest.raises(FlagError, match="Only a compliance reviewer"):
+        obligation_correct_trigger(actor=agent, flag=flag, trigger_date=date(2026, 11, 19), reason="Typo")
+
+    [changed] = obligation_correct_trigger(
+        actor=reviewer, flag=flag, trigger_date=date(2026, 11, 19), reason="Call log shows the 19th"
+    )
+
+    # Thu 19 Nov plus ten business days (Thanksgiving skipped) is Fri 4 December, a day earlier.
+    assert due_day(changed) == date(2026, 12, 4)
+    assert changed.due_at < due
+    correction = AuditEvent.objects.get(action="obligation.correct_trigger", actor=reviewer)
+    assert correction.after["reason"] == "Call log shows the 19th"
+
+
+def test_obligations_do_not_move_when_the_case_changes_hands(agent, second_agent, lead, case):
+    from cases.services import case_assign
+
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+    due = Obligation.objects.get(flag=flag).due_at
+
+    case_assign(actor=lead, case=case, assignee=second_agent, expected_version=None)
+
+    assert Obligation.objects.get(flag=flag).due_at == due
+
+
+def test_an_au_complaint_starts_the_rg_271_clocks(agent, case):
+    case.customer.jurisdiction = "AU-NSW"
+    case.customer.save(update_fields=["jurisdiction"])
+
+    flag = flag_raise(
+        actor=agent,
+        case=case,
+        kind=FlagKind.REGULATOR_COMPLAINT,
+        facts={"regulator": "other", "received_date": "2026-11-20"},
+    )
+
+    assert set(Obligation.objects.filter(flag=flag).values_list("rule_code", flat=True)) == {
+        "au_rg271_acknowledge",
+        "au_idr_response",
+    }

@@ -1,0 +1,161 @@
+"""Regulatory obligations: started from a flag's trigger facts, satisfied by a recorded step.
+
+The clock maths is compliance.clocks (pure). Obligations never pause and never move when a
+case changes hands; only a compliance reviewer corrects a trigger date, with a reason, and the
+correction recomputes the due dates and is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from cases.choices import EventKind
+from cases.models import CaseEvent
+from compliance.choices import FlagKind
+from compliance.clocks import applicable, jurisdiction_calendar, obligation_due, rules_for
+from compliance.errors import FlagError
+from compliance.models import Obligation, RegulatoryFlag
+from people.choices import Role
+from people.models import User
+from people.roles import role_of
+
+# A date-only trigger fact (a notice received "on 20 November") counts from midday local time
+# that day: the same local date whatever the server's zone.
+_TRIGGER_HOUR = time(12, 0)
+
+
+def flag_triggers(flag: RegulatoryFlag) -> list[tuple[str, str, dict]]:
+    """``(trigger, date fact key, facts for the clocks)`` that a flag starts."""
+    facts = dict(flag.facts)
+    country = flag.case.customer.jurisdiction.split("-")[0]
+    if flag.kind == FlagKind.UNAUTHORIZED_TRANSFER and country == "US":
+        return [("notice_of_error", "notice_date", facts)]
+    if flag.kind == FlagKind.REGULATOR_COMPLAINT and "received_date" in facts:
+        regulator = facts.get("regulator")
+        if regulator == "cfpb" and country == "US":
+            return [
+                ("complaint_sent_to_company", "received_date", {**facts, "sent_to_company_at": facts["received_date"]})
+            ]
+        if regulator == "afca" and country == "AU":
+            return [("afca_referral", "received_date", {**facts, "referred_at": facts["received_date"]})]
+        if country == "AU":
+            return [("complaint_received", "received_date", {**facts, "received_at": facts["received_date"]})]
+    return []
+
+
+def _triggered_at(day: str, jurisdiction: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), _TRIGGER_HOUR, tzinfo=jurisdiction_calendar(jurisdiction).tz)
+
+
+def obligations_start(flag: RegulatoryFlag, *, actor: User | None) -> list[Obligation]:
+    """Create the obligations a new flag's facts trigger, inside the caller's transaction."""
+    jurisdiction = flag.case.customer.jurisdiction
+    made = []
+    for trigger, key, facts in flag_triggers(flag):
+        at = _triggered_at(facts[key], jurisdiction)
+        for rule in rules_for(trigger, jurisdiction, at.date()):
+            if rule.restricted or not applicable(rule, facts, triggered_at=at, jurisdiction=jurisdiction):
+                continue
+            made.append(
+                Obligation.objects.create(
+                    flag=flag,
+                    case=flag.case,
+                    rule_code=rule.code,
+                    rule_name=rule.name,
+                    citation=rule.citation,
+                    jurisdiction=jurisdiction,
+                    triggered_at=at,
+                    due_at=obligation_due(rule, triggered_at=at, facts=facts, jurisdiction=jurisdiction),
+                    satisfied_by=rule.satisfied_by,
+                )
+            )
+    if made:
+        now = timezone.now()
+        CaseEvent.objects.create(
+            case=flag.case,
+            kind=EventKind.FLAG,
+            actor=actor,
+            created_at=now,
+            data={"event": "obligations_started", "flag_id": flag.pk,
+                  "obligations": [{"rule": o.rule_name, "due_at": o.due_at.isoformat()} for o in made]},
+        )  # fmt: skip
+    return made
+
+
+@transaction.atomic
+def obligation_correct_trigger(*, actor: User, flag: RegulatoryFlag, trigger_date: date, reason: str) -> list:
+    """A compliance reviewer corrects when the trigger happened; the open obligations of the flag
+    are recomputed from the new date. Raises FlagError (403 for anyone but compliance)."""
+    if role_of(actor) != Role.COMPLIANCE:
+        raise FlagError("Only a compliance reviewer can correct a trigger date.", status_code=403)
+    if not reason.strip():
+        raise FlagError("Say why the trigger date changes.", problems={"reason": ["Say why the trigger date changes."]})
+    if trigger_date > timezone.localdate():
+        raise FlagError("A trigger date cannot be in the future.", problems={"trigger_date": ["It is in the future."]})
+    flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case__customer").get(pk=flag.pk)
+    triggers = flag_triggers(flag)
+    if not triggers:
+        raise FlagError("This flag starts no regulatory clock.")
+    key = triggers[0][1]
+    before = {o.rule_code: o.due_at.isoformat() for o in flag.obligations.all()}
+    flag.facts = {**flag.facts, key: trigger_date.isoformat()}
+    flag.save(update_fields=["facts"])
+    jurisdiction = flag.case.customer.jurisdiction
+    trigger, key, facts = flag_triggers(flag)[0]
+    at = _triggered_at(facts[key], jurisdiction)
+    rules = {rule.code: rule for rule in rules_for(trigger, jurisdiction, at.date())}
+    changed = []
+    for obligation in flag.obligations.select_for_update().filter(satisfied_at__isnull=True):
+        rule = rules.get(obligation.rule_code)
+        if rule is None:
+            continue
+        obligation.triggered_at = at
+        obligation.due_at = obligation_due(rule, triggered_at=at, facts=facts, jurisdiction=jurisdiction)
+        obligation.warned_at = obligation.breached_at = None
+        obligation.save(update_fields=["triggered_at", "due_at", "warned_at", "breached_at"])
+        changed.append(obligation)
+    audit_record(
+        actor=actor,
+        action="obligation.correct_trigger",
+        object_type="flag",
+        object_id=flag.pk,
+        before={"due": before},
+        after={"trigger_date": trigger_date.isoformat(), "reason": reason.strip(),
+               "due": {o.rule_code: o.due_at.isoformat() for o in changed}},
+    )  # fmt: skip
+    return changed
+
+
+@transaction.atomic
+def obligation_satisfy(*, actor: User, obligation: Obligation, note: str = "") -> Obligation:
+    """Record the step that meets an obligation (e.g. the results notice was sent)."""
+    obligation = Obligation.objects.select_for_update().select_related("case").get(pk=obligation.pk)
+    if obligation.satisfied_at is not None:
+        return obligation
+    now = timezone.now()
+    obligation.satisfied_at = now
+    obligation.save(update_fields=["satisfied_at"])
+    CaseEvent.objects.create(
+        case=obligation.case, kind=EventKind.FLAG, actor=actor, body=note.strip(), created_at=now,
+        data={"event": "obligation_satisfied", "rule": obligation.rule_name, "late": now > obligation.due_at},
+    )  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="obligation.satisfy",
+        object_type="obligation",
+        object_id=obligation.pk,
+        after={"rule": obligation.rule_code, "satisfied_at": now.isoformat(), "due_at": obligation.due_at.isoformat()},
+    )
+    return obligation
+
+
+def obligations_close_check(case, to_status: str) -> str | None:
+    """Registered in cases.registry.close_checks: an open obligation keeps a case open."""
+    open_one = Obligation.objects.filter(case=case, satisfied_at__isnull=True).order_by("due_at").first()
+    if open_one is None:
+        return None
+    return f"the obligation {open_one.rule_name!r} ({open_one.citation}) is not met yet."
