@@ -167,6 +167,7 @@ CELERY_TASK_ROUTES = {
     # Mail can be slow or down; it must never hold up the SLA sweep.
     "people.tasks.send_notification_emails": {"queue": "notifications"},
     "escalations.tasks.*": {"queue": "sla"},
+    "compliance.tasks.*": {"queue": "sla"},
     "cases.routing_tasks.*": {"queue": "routing"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -181,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
     # The receiving teams' response clocks on escalations, same shape as the SLA sweep.
     "escalation-ola-sweep": {
         "task": "escalations.tasks.escalation_ola_sweep_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    # Regulatory deadlines: a warning a day ahead and the breach, same shape as the SLA sweep.
+    "obligation-sweep": {
+        "task": "compliance.tasks.obligation_sweep_task",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
