@@ -8,7 +8,8 @@ class ComplianceConfig(AppConfig):
         # cases asks; compliance answers (see cases/registry.py for every hook point).
         from cases import registry
         from compliance.obligations import obligations_close_check
-        from compliance.services import flag_close_check
+        from compliance.services import case_flags_panel, flag_close_check
 
         registry.close_checks.append(flag_close_check)
         registry.close_checks.append(obligations_close_check)
+        registry.case_panels.append(case_flags_panel)

@@ -152,3 +152,12 @@ class Obligation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.rule_code} due {self.due_at:%Y-%m-%d}"
+
+    @property
+    def due_day(self):
+        """The last day of the deadline in its jurisdiction (it is due as that day ends)."""
+        from datetime import timedelta
+
+        from compliance.clocks import jurisdiction_calendar
+
+        return (self.due_at - timedelta(seconds=1)).astimezone(jurisdiction_calendar(self.jurisdiction).tz).date()

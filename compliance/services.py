@@ -320,3 +320,14 @@ def flag_close_check(case, to_status: str) -> str | None:
         if flag_evidence_hash(flag) != flag.evidence_hash:
             return f"its {label} flag's evidence changed after sign-off; it needs review again."
     return None
+
+
+def case_flags_panel(user, case, editable: bool) -> dict | None:
+    """The case page's flag panel (a cases.registry.case_panels hook): flags, their clocks, and
+    the way to raise one. Three queries when the case has flags, one when it has none."""
+    from compliance.selectors import flags_of_case
+
+    flags = flags_of_case(case=case)
+    if not flags and not editable:
+        return None
+    return {"template": "compliance/_case_panel.html", "flags": flags, "can_flag": editable and case.is_open}

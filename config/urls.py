@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include((customer_urlpatterns, "customers"))),
     path("escalations/", include("escalations.urls")),
     path("routing/", include("cases.routing_urls")),
+    path("compliance/", include("compliance.urls")),
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),
     path("notifications/", include((notification_urlpatterns, "notifications"))),

@@ -19,6 +19,8 @@ def navigation(request) -> dict:
     if can_read_cases(user):
         items.append(("Team queue" if not can_triage(user) else "Triage queue", "cases:queue"))
         items.append(("Escalations", "escalations:queue"))
+    if role_of(user) == Role.COMPLIANCE:
+        items.append(("Flag review", "compliance:queue"))
     if can_configure_sla(user):
         items.append(("SLA", "sla:overview"))
     if can_configure_routing(user):

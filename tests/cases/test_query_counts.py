@@ -44,7 +44,10 @@ MY_CASES_QUERIES = 9 + BELL
 ESCALATION_PANEL = 1
 # A lead of the case's team also sees why it was routed: the latest routing decision.
 ROUTING_PANEL = 1
-CASE_PAGE_QUERIES_FOR_A_LEAD = 9 + BELL + ESCALATION_PANEL + ROUTING_PANEL
+# And the regulatory-flag panel: the case's flags (their obligations and decisions come in two
+# more queries only when it has flags).
+FLAG_PANEL = 1
+CASE_PAGE_QUERIES_FOR_A_LEAD = 9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL
 # The same when the case has timers: their pauses (with who paused) come in one more query.
 CASE_PAGE_QUERIES_WITH_TIMERS = CASE_PAGE_QUERIES_FOR_A_LEAD + 1
 # session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases.

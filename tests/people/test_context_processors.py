@@ -26,7 +26,7 @@ def _nav(html: str) -> list[str]:
         (Role.AGENT, ["My cases", "Team queue", "Escalations"]),
         (Role.SPECIALIST, ["My cases", "Team queue", "Escalations"]),
         (Role.LEAD, ["My cases", "Triage queue", "Escalations", "SLA", "Routing"]),
-        (Role.COMPLIANCE, ["Team queue", "Escalations"]),
+        (Role.COMPLIANCE, ["Team queue", "Escalations", "Flag review"]),
         (Role.FIU, ["Team queue", "Escalations"]),
         (Role.AUDITOR, ["Team queue", "Escalations"]),
         (Role.ADMIN, ["SLA", "Routing", "Administration"]),

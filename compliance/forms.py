@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import forms
+
+from compliance.choices import FACTS, FlagKind
+from compliance.models import DecisionReason
+
+
+def facts_form_class(kind: str) -> type[forms.Form]:
+    """A form with one field per fact the flag kind records (compliance.choices.FACTS)."""
+    fields: dict[str, forms.Field] = {}
+    for fact in FACTS[kind]:
+        if fact.kind == "choice":
+            field = forms.ChoiceField(choices=[("", "—"), *fact.choices], required=False)
+        elif fact.kind == "date":
+            field = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+        elif fact.kind == "bool":
+            field = forms.BooleanField(required=False)
+        else:
+            field = forms.CharField(required=False, max_length=200)
+        field.label = fact.label
+        fields[fact.key] = field
+    # The services validate (required facts, dates, order); the form only carries the values.
+    return type(f"{kind.title()}FactsForm", (forms.Form,), fields)
+
+
+class KindForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "Choose the kind of flag"), *FlagKind.choices])
+
+
+class SignOffForm(forms.Form):
+    reason = forms.ModelChoiceField(queryset=DecisionReason.objects.none(), empty_label="Choose a reason code")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    seen_hash = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A small table; matched in Python because SQLite (the quickstart) has no JSON "contains".
+        fitting = [reason.pk for reason in DecisionReason.objects.filter(is_active=True) if kind in reason.kinds]
+        self.fields["reason"].queryset = DecisionReason.objects.filter(pk__in=fitting)

@@ -1,0 +1,38 @@
+"""Reads for compliance pages: a case's flags and obligations, the review queue."""
+
+from __future__ import annotations
+
+from django.db.models import Min, Prefetch, Q, QuerySet
+
+from cases.models import Case
+from compliance.choices import FlagStatus
+from compliance.models import FlagDecision, Obligation, RegulatoryFlag
+from people.roles import ORG_WIDE_READERS, role_of
+
+
+def flags_of_case(*, case: Case) -> list[RegulatoryFlag]:
+    """Every flag of a case with its obligations and standing decisions (three queries)."""
+    return list(
+        RegulatoryFlag.objects.filter(case=case)
+        .select_related("raised_by")
+        .prefetch_related(
+            Prefetch("obligations", queryset=Obligation.objects.order_by("due_at")),
+            Prefetch(
+                "decisions",
+                queryset=FlagDecision.objects.filter(voided_at__isnull=True).select_related("reviewer", "reason"),
+            ),
+        )
+        .order_by("raised_at", "id")
+    )
+
+
+def flag_list_for_review(*, user) -> QuerySet[RegulatoryFlag]:
+    """Flags awaiting review, nearest regulatory deadline first (then oldest submission)."""
+    if role_of(user) not in ORG_WIDE_READERS:
+        return RegulatoryFlag.objects.none()
+    return (
+        RegulatoryFlag.objects.filter(status=FlagStatus.IN_REVIEW)
+        .select_related("case", "case__customer", "raised_by")
+        .annotate(next_due=Min("obligations__due_at", filter=Q(obligations__satisfied_at__isnull=True)))
+        .order_by("next_due", "submitted_at", "id")
+    )

@@ -1,0 +1,116 @@
+"""Compliance pages: raising a flag, the review queue, reviewing and signing off."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.access import get_case_for_user
+from compliance import services
+from compliance.choices import FACTS, FlagKind
+from compliance.errors import FlagError
+from compliance.forms import KindForm, SignOffForm, facts_form_class
+from compliance.models import RegulatoryFlag
+from compliance.selectors import flag_list_for_review, flags_of_case
+from compliance.services import REVIEWER_ROLES, flag_evidence_hash
+from people.roles import role_of
+
+
+def _flag_for(request, pk: int) -> RegulatoryFlag:
+    flag = RegulatoryFlag.objects.select_related("case", "case__customer", "raised_by").filter(pk=pk).first()
+    if flag is None:
+        raise Http404("No such flag.")
+    get_case_for_user(request.user, flag.case.reference)  # 404 when the case is not theirs to see
+    return flag
+
+
+@require_http_methods(["GET", "POST"])
+def flag_new(request, reference: str):
+    """Raise a flag: choose the kind, then record the facts that kind needs."""
+    case = get_case_for_user(request.user, reference, for_write=True)
+    data = request.POST if request.method == "POST" else request.GET
+    kind_form = KindForm(data or None)
+    kind = kind_form.cleaned_data["kind"] if kind_form.is_valid() else ""
+    facts_form = facts_form_class(kind)(request.POST if request.method == "POST" else None) if kind else None
+    status = 200
+    if request.method == "POST" and facts_form is not None and facts_form.is_valid():
+        try:
+            services.flag_raise(actor=request.user, case=case, kind=kind, facts=facts_form.cleaned_data)
+        except FlagError as exc:
+            status = exc.status_code
+            for key, problems in exc.problems.items():
+                for problem in problems:
+                    facts_form.add_error(key if key in facts_form.fields else None, problem)
+            if not exc.problems:
+                facts_form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{FlagKind(kind).label} flag raised.")
+            return redirect("cases:detail", reference=case.reference)
+    elif request.method == "POST":
+        status = 400
+    context = {"case": case, "kind_form": kind_form, "kind": kind, "facts_form": facts_form}
+    return render(request, "compliance/flag_new.html", context, status=status)
+
+
+@require_POST
+def flag_submit(request, pk: int):
+    flag = _flag_for(request, pk)
+    try:
+        services.flag_submit(actor=request.user, flag=flag)
+    except FlagError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Submitted for compliance review; the evidence is frozen.")
+    return redirect("cases:detail", reference=flag.case.reference)
+
+
+@require_GET
+def review_queue(request):
+    if role_of(request.user) not in REVIEWER_ROLES and not request.user.is_superuser:
+        raise PermissionDenied("The review queue is for compliance reviewers.")
+    page = Paginator(flag_list_for_review(user=request.user), settings.CASE_QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "compliance/review_queue.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def flag_review(request, pk: int):
+    """A flag as a reviewer sees it, and their sign-off."""
+    flag = _flag_for(request, pk)
+    reviewer = role_of(request.user) in REVIEWER_ROLES
+    form = SignOffForm(request.POST or None, kind=flag.kind, initial={"seen_hash": flag_evidence_hash(flag)})
+    status = 200
+    if request.method == "POST":
+        if not reviewer:
+            raise PermissionDenied("Only compliance reviewers sign off regulatory flags.")
+        if form.is_valid():
+            try:
+                services.flag_sign_off(
+                    actor=request.user,
+                    flag=flag,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    seen_hash=form.cleaned_data["seen_hash"],
+                )
+            except FlagError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "Decision recorded.")
+                return redirect("compliance:review", pk=flag.pk)
+        else:
+            status = 400
+    [flag_with_details] = [f for f in flags_of_case(case=flag.case) if f.pk == flag.pk]
+    context = {
+        "flag": flag_with_details,
+        "case": flag.case,
+        "facts": [(fact.label, flag.facts.get(fact.key)) for fact in FACTS[flag.kind]],
+        "form": form if reviewer else None,
+    }
+    return render(request, "compliance/flag_review.html", context, status=status)

@@ -1,0 +1,120 @@
+"""Compliance pages: raising a flag from the case, the review queue, and signing off."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime
+
+import pytest
+
+from compliance.choices import FlagKind, FlagStatus
+from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
+from compliance.services import flag_evidence_hash, flag_raise, flag_submit
+from people.choices import Role
+from tests.factories import UserFactory
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+REG_E = {"notice_date": "2026-11-18", "notice_form": "oral", "transfer_date": "2026-11-16",
+         "amount": "250.00", "leg": "fiat"}  # fmt: skip
+_reasons = importlib.import_module("compliance.migrations.0002_decision_reasons")
+
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
+
+
+@pytest.fixture(autouse=True)
+def reasons(db):
+    for position, (code, label, kinds, two) in enumerate(_reasons.REASONS):
+        DecisionReason.objects.update_or_create(
+            code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
+        )
+    return {reason.code: reason for reason in DecisionReason.objects.all()}
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="rita", first_name="Rita", last_name="Review", role=Role.COMPLIANCE)
+
+
+@pytest.fixture
+def submitted(agent, case):
+    return flag_submit(actor=agent, flag=flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER,
+                                                    facts=REG_E))  # fmt: skip
+
+
+def test_an_agent_raises_a_reg_e_flag_and_the_case_page_shows_its_clock(client_for, agent, case):
+    client = client_for(agent)
+    form = client.get(f"/compliance/flags/new/{case.reference}/", {"kind": "unauthorized_transfer"})
+    assert form.status_code == 200
+    assert "Notice of error received on" in form.content.decode()
+
+    response = client.post(f"/compliance/flags/new/{case.reference}/", {"kind": "unauthorized_transfer", **REG_E})
+
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    panel = page.split('id="flag-panel"')[1].split("</section>")[0]
+    assert "Unauthorized transfer (Reg E notice of error)" in panel
+    assert "Reg E: investigate" in panel and "12 CFR 1005.11(c)(1)" in panel
+    # Ten business days from Wed 18 Nov, Thanksgiving skipped, in the customer's jurisdiction.
+    assert "Thu 3 Dec 2026</time> (US-CA)" in panel
+    assert "Submit for review" in panel
+
+
+def test_a_flag_with_a_future_notice_date_re_renders_with_the_error_and_writes_nothing(client_for, agent, case):
+    response = client_for(agent).post(
+        f"/compliance/flags/new/{case.reference}/",
+        {"kind": "unauthorized_transfer", **REG_E, "notice_date": "2026-12-24"},
+    )
+
+    assert response.status_code == 400
+    assert "cannot be in the future" in response.content.decode()
+    assert not RegulatoryFlag.objects.exists()
+
+
+def test_raising_a_flag_is_404_for_an_outsider_and_403_for_a_reader(client_for, outsider, auditor, case):
+    assert client_for(outsider).get(f"/compliance/flags/new/{case.reference}/").status_code == 404
+    assert client_for(auditor).get(f"/compliance/flags/new/{case.reference}/").status_code == 403
+
+
+def test_the_review_queue_is_for_reviewers(client_for, reviewer, agent, submitted):
+    page = client_for(reviewer).get("/compliance/")
+    assert page.status_code == 200
+    assert submitted.case.reference in page.content.decode()
+
+    assert client_for(agent).get("/compliance/").status_code == 403
+
+
+def test_a_reviewer_signs_off_from_the_flag_page(client_for, reviewer, submitted, reasons):
+    client = client_for(reviewer)
+    assert 'id="sign-off-form"' in client.get(f"/compliance/flags/{submitted.pk}/").content.decode()
+
+    response = client.post(
+        f"/compliance/flags/{submitted.pk}/",
+        {"reason": reasons["no_error_found"].pk, "note": "Card present", "seen_hash": flag_evidence_hash(submitted)},
+    )
+
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == FlagStatus.SIGNED_OFF
+
+
+def test_the_flagger_cannot_sign_off_and_is_told_why(client_for, agent, case, reasons):
+    flagger = UserFactory(role=Role.COMPLIANCE)
+    agent_flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+    RegulatoryFlag.objects.filter(pk=agent_flag.pk).update(raised_by=flagger)
+    flag = flag_submit(actor=agent, flag=agent_flag)
+
+    response = client_for(flagger).post(
+        f"/compliance/flags/{flag.pk}/", {"reason": reasons["no_error_found"].pk, "seen_hash": flag.evidence_hash}
+    )
+
+    assert response.status_code == 403
+    assert "You raised this flag" in response.content.decode()
+    assert not FlagDecision.objects.exists()
+
+
+def test_an_agent_cannot_post_a_sign_off(client_for, agent, submitted, reasons):
+    response = client_for(agent).post(
+        f"/compliance/flags/{submitted.pk}/", {"reason": reasons["no_error_found"].pk, "seen_hash": "x"}
+    )
+
+    assert response.status_code == 403
