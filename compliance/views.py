@@ -79,6 +79,14 @@ def review_queue(request):
     return render(request, "compliance/review_queue.html", {"page": page})
 
 
+def _fact_text(fact, value) -> str:
+    if fact.kind == "bool":
+        return "Yes" if value else "No"
+    if fact.kind == "choice":
+        return dict(fact.choices).get(value, value or "")
+    return "" if value is None else str(value)
+
+
 @require_http_methods(["GET", "POST"])
 def flag_review(request, pk: int):
     """A flag as a reviewer sees it, and their sign-off."""
@@ -110,7 +118,7 @@ def flag_review(request, pk: int):
     context = {
         "flag": flag_with_details,
         "case": flag.case,
-        "facts": [(fact.label, flag.facts.get(fact.key)) for fact in FACTS[flag.kind]],
+        "facts": [(fact.label, _fact_text(fact, flag.facts.get(fact.key))) for fact in FACTS[flag.kind]],
         "form": form if reviewer else None,
     }
     return render(request, "compliance/flag_review.html", context, status=status)
