@@ -128,7 +128,38 @@ def _due(raw) -> SafeString:
     return format_html('<time datetime="{}">{}</time>', raw or "", text)
 
 
+def _flag(event) -> SafeString:
+    # Regulatory flags belong to the compliance app; their timeline entries carry plain facts.
+    data, what = event.data, event.data.get("event")
+    kind = str(data.get("kind", "")).replace("_", " ")
+    if what == "raised":
+        line = format_html("Flag raised: <strong>{}</strong>", kind)
+    elif what == "submitted":
+        line = format_html("Flag submitted for compliance review: {} (evidence frozen)", kind)
+    elif what == "first_sign_off":
+        line = format_html("First sign-off recorded ({}); a second reviewer is needed", data.get("reason"))
+    elif what == "signed_off":
+        line = format_html("Flag <strong>signed off</strong>: {}", data.get("reason"))
+    elif what == "facts_changed":
+        line = format_html("Flag facts corrected; {} sign-off(s) voided, back to review", data.get("voided", 0))
+    elif what == "obligations_started":
+        parts = [(o.get("rule"), _due(o.get("due_at"))) for o in data.get("obligations", [])]
+        line = format_html("Regulatory clock started: {}", format_html_join("; ", "{} (due {})", parts))
+    elif what == "obligation_satisfied":
+        late = " (late)" if data.get("late") else ""
+        line = format_html("Obligation met: {}{}", data.get("rule"), late)
+    elif what == "obligation_breached":
+        line = format_html(
+            "<strong>Regulatory deadline missed</strong>: {} ({})", data.get("rule"), data.get("citation")
+        )
+    else:
+        line = format_html("{}", what)
+    body = format_html('<div class="event-body">{}</div>', linebreaksbr(event.body)) if event.body else ""
+    return format_html("<p>{}</p>{}", line, body)
+
+
 _BODIES = {
+    EventKind.FLAG: _flag,
     EventKind.STATUS: _status,
     EventKind.FIELDS: _fields,
     EventKind.ESCALATION: _escalation,
