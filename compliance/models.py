@@ -48,6 +48,9 @@ class RegulatoryFlag(models.Model):
     evidence_hash = models.CharField(max_length=64, blank=True)
     required_approvals = models.PositiveSmallIntegerField(default=1)
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    # The nearest due time of the flag's open obligations, kept by compliance.obligations in the
+    # same transaction: the review queue's order, read from an index instead of an aggregate.
+    next_due_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -65,9 +68,12 @@ class RegulatoryFlag(models.Model):
             ),
         ]
         indexes = [
-            # The review queue: flags awaiting review, oldest submission first.
+            # The review queue: flags awaiting review, nearest regulatory deadline first (ascending
+            # puts flags without one last on PostgreSQL), then oldest submission.
             models.Index(
-                fields=["submitted_at"], name="compliance_flag_review_idx", condition=Q(status=FlagStatus.IN_REVIEW)
+                fields=["next_due_at", "submitted_at", "id"],
+                name="compliance_flag_review_idx",
+                condition=Q(status=FlagStatus.IN_REVIEW),
             ),
             # The close check: a case's unsigned flags.
             models.Index(

@@ -28,6 +28,18 @@ from people.roles import role_of
 _TRIGGER_HOUR = time(12, 0)
 
 
+def flag_next_due_refresh(flag: RegulatoryFlag) -> None:
+    """Keep ``flag.next_due_at`` equal to the nearest due time of its open obligations."""
+    nearest = (
+        Obligation.objects.filter(flag_id=flag.pk, satisfied_at__isnull=True)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    RegulatoryFlag.objects.filter(pk=flag.pk).update(next_due_at=nearest)
+    flag.next_due_at = nearest
+
+
 def flag_triggers(flag: RegulatoryFlag) -> list[tuple[str, str, dict]]:
     """``(trigger, date fact key, facts for the clocks)`` that a flag starts."""
     facts = dict(flag.facts)
@@ -74,6 +86,7 @@ def obligations_start(flag: RegulatoryFlag, *, actor: User | None) -> list[Oblig
                 )
             )
     if made:
+        flag_next_due_refresh(flag)
         now = timezone.now()
         CaseEvent.objects.create(
             case=flag.case,
@@ -118,6 +131,7 @@ def obligation_correct_trigger(*, actor: User, flag: RegulatoryFlag, trigger_dat
         obligation.warned_at = obligation.breached_at = None
         obligation.save(update_fields=["triggered_at", "due_at", "warned_at", "breached_at"])
         changed.append(obligation)
+    flag_next_due_refresh(flag)
     audit_record(
         actor=actor,
         action="obligation.correct_trigger",
@@ -133,12 +147,13 @@ def obligation_correct_trigger(*, actor: User, flag: RegulatoryFlag, trigger_dat
 @transaction.atomic
 def obligation_satisfy(*, actor: User, obligation: Obligation, note: str = "") -> Obligation:
     """Record the step that meets an obligation (e.g. the results notice was sent)."""
-    obligation = Obligation.objects.select_for_update().select_related("case").get(pk=obligation.pk)
+    obligation = Obligation.objects.select_for_update().select_related("case", "flag").get(pk=obligation.pk)
     if obligation.satisfied_at is not None:
         return obligation
     now = timezone.now()
     obligation.satisfied_at = now
     obligation.save(update_fields=["satisfied_at"])
+    flag_next_due_refresh(obligation.flag)
     CaseEvent.objects.create(
         case=obligation.case, kind=EventKind.FLAG, actor=actor, body=note.strip(), created_at=now,
         data={"event": "obligation_satisfied", "rule": obligation.rule_name, "late": now > obligation.due_at},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from cases.models import Case
 from compliance.choices import FlagStatus
@@ -33,6 +33,5 @@ def flag_list_for_review(*, user) -> QuerySet[RegulatoryFlag]:
     return (
         RegulatoryFlag.objects.filter(status=FlagStatus.IN_REVIEW)
         .select_related("case", "case__customer", "raised_by")
-        .annotate(next_due=Min("obligations__due_at", filter=Q(obligations__satisfied_at__isnull=True)))
-        .order_by("next_due", "submitted_at", "id")
+        .order_by(F("next_due_at").asc(nulls_last=True), "submitted_at", "id")
     )

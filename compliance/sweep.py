@@ -20,7 +20,7 @@ from cases.models import CaseEvent
 from compliance.models import Obligation
 from people.choices import Role
 from people.models import User
-from people.notifications import notify
+from people.notifications import Message, notify_many
 
 # How long before the deadline the reviewers and the case owner hear about it.
 WARN_AHEAD = timedelta(hours=24)
@@ -45,20 +45,21 @@ def _claim(*, field: str, due_before: datetime, now: datetime, batch_size: int) 
 
 
 def _act(obligations: list[Obligation], *, kind: str, now: datetime) -> None:
-    reviewers = list(User.objects.filter(role=Role.COMPLIANCE, is_active=True))
-    owners = {
-        u.pk: u for u in User.objects.filter(pk__in={o.case.assignee_id for o in obligations if o.case.assignee_id})
-    }
+    reviewer_ids = list(User.objects.filter(role=Role.COMPLIANCE, is_active=True).values_list("pk", flat=True))
     verb = "is overdue" if kind == "breached" else "is due within 24 hours"
-    for obligation in obligations:
-        recipients = [*reviewers, *([owners[obligation.case.assignee_id]] if obligation.case.assignee_id else [])]
-        notify(
-            recipients,
-            kind=f"obligation_{kind}",
-            title=f"{obligation.case.reference}: {obligation.rule_name} {verb}",
-            url=f"/cases/{obligation.case.reference}/",
-            now=now,
-        )
+    # One batch for every notification of the pass: a constant number of queries per batch.
+    notify_many(
+        [
+            Message(
+                recipient_ids=[*reviewer_ids, *([o.case.assignee_id] if o.case.assignee_id else [])],
+                kind=f"obligation_{kind}",
+                title=f"{o.case.reference}: {o.rule_name} {verb}",
+                url=f"/cases/{o.case.reference}/",
+            )
+            for o in obligations
+        ],
+        now=now,
+    )
     if kind == "breached":
         CaseEvent.objects.bulk_create(
             CaseEvent(

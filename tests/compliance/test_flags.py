@@ -298,3 +298,15 @@ def test_an_au_complaint_starts_the_rg_271_clocks(agent, case):
         "au_rg271_acknowledge",
         "au_idr_response",
     }
+
+
+def test_the_flag_keeps_its_nearest_open_deadline_for_the_review_queue(agent, case, reviewer):
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+    obligation = Obligation.objects.get(flag=flag)
+    flag.refresh_from_db()
+    assert flag.next_due_at == obligation.due_at
+
+    obligation_satisfy(actor=reviewer, obligation=obligation)
+
+    flag.refresh_from_db()
+    assert flag.next_due_at is None

@@ -118,3 +118,25 @@ def test_an_agent_cannot_post_a_sign_off(client_for, agent, submitted, reasons):
     )
 
     assert response.status_code == 403
+
+
+def test_the_review_queue_puts_the_nearest_deadline_first_in_a_fixed_number_of_queries(
+    client_for, reviewer, agent, team, django_assert_max_num_queries
+):
+    from tests.factories import CaseFactory
+
+    def flagged(notice_date: str):
+        case = CaseFactory(team=team)
+        facts = {**REG_E, "notice_date": notice_date, "transfer_date": "2026-11-02"}
+        return flag_submit(actor=agent, flag=flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER,
+                                                        facts=facts))  # fmt: skip
+
+    later, sooner = flagged("2026-11-20"), flagged("2026-11-05")
+    client = client_for(reviewer)
+    with django_assert_max_num_queries(8) as few:
+        html = client.get("/compliance/").content.decode()
+    assert html.index(sooner.case.reference) < html.index(later.case.reference)
+    for day in range(3, 13):
+        flagged(f"2026-11-{day:02d}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/compliance/")
