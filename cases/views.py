@@ -52,6 +52,9 @@ def home(request):
         return redirect("admin:index")
     if role in (Role.AGENT, Role.SPECIALIST):
         return redirect("cases:mine")
+    if role == Role.COMPLIANCE:
+        # Their work is the review queue with its regulatory deadlines (a URL name, not an import).
+        return redirect("compliance:queue")
     if can_read_cases(request.user):
         return redirect("cases:queue")
     raise PermissionDenied("Your account has no role that can use the desk yet.")

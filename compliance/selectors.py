@@ -35,3 +35,17 @@ def flag_list_for_review(*, user) -> QuerySet[RegulatoryFlag]:
         .select_related("case", "case__customer", "raised_by")
         .order_by(F("next_due_at").asc(nulls_last=True), "submitted_at", "id")
     )
+
+
+def obligations_needing_attention(*, user, now, within=None, limit: int = 20) -> dict:
+    """Open obligations already breached and those due soon, nearest first (two queries)."""
+    from datetime import timedelta
+
+    if role_of(user) not in ORG_WIDE_READERS:
+        return {"breached": [], "due_soon": []}
+    within = within or timedelta(days=2)
+    open_ones = Obligation.objects.filter(satisfied_at__isnull=True).select_related("case").order_by("due_at", "id")
+    return {
+        "breached": list(open_ones.filter(due_at__lte=now)[:limit]),
+        "due_soon": list(open_ones.filter(due_at__gt=now, due_at__lte=now + within)[:limit]),
+    }

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import get_case_for_user
@@ -16,7 +17,7 @@ from compliance.choices import FACTS, FlagKind
 from compliance.errors import FlagError
 from compliance.forms import KindForm, SignOffForm, facts_form_class
 from compliance.models import RegulatoryFlag
-from compliance.selectors import flag_list_for_review, flags_of_case
+from compliance.selectors import flag_list_for_review, flags_of_case, obligations_needing_attention
 from compliance.services import REVIEWER_ROLES, flag_evidence_hash
 from people.roles import role_of
 
@@ -76,7 +77,8 @@ def review_queue(request):
     page = Paginator(flag_list_for_review(user=request.user), settings.CASE_QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "compliance/review_queue.html", {"page": page})
+    attention = obligations_needing_attention(user=request.user, now=timezone.now())
+    return render(request, "compliance/review_queue.html", {"page": page, **attention})
 
 
 def _fact_text(fact, value) -> str:

@@ -170,7 +170,13 @@ def test_it_does_not_even_confirm_a_case_exists_to_an_admin(client_for, case, ag
 
 @pytest.mark.parametrize(
     ("user_fixture", "landing"),
-    [("agent", "/cases/mine/"), ("specialist", "/cases/mine/"), ("lead", "/cases/"), ("auditor", "/cases/")],
+    [
+        ("agent", "/cases/mine/"),
+        ("specialist", "/cases/mine/"),
+        ("lead", "/cases/"),
+        ("auditor", "/cases/"),
+        ("compliance_user", "/compliance/"),
+    ],
 )
 def test_it_lands_each_role_on_its_own_page(request, client_for, user_fixture, landing):
     response = client_for(request.getfixturevalue(user_fixture)).get("/")

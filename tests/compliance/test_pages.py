@@ -6,6 +6,7 @@ import importlib
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from compliance.choices import FlagKind, FlagStatus
 from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
@@ -140,3 +141,21 @@ def test_the_review_queue_puts_the_nearest_deadline_first_in_a_fixed_number_of_q
         flagged(f"2026-11-{day:02d}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/compliance/")
+
+
+def test_the_reviewer_lands_on_the_review_page_with_missed_and_upcoming_deadlines(client_for, reviewer, submitted):
+    from datetime import timedelta
+
+    from compliance.models import Obligation
+
+    obligation = Obligation.objects.get(flag=submitted)
+    client = client_for(reviewer)
+    assert client.get("/")["Location"] == "/compliance/"
+
+    with time_machine.travel(obligation.due_at - timedelta(hours=10), tick=False):
+        soon = client.get("/compliance/").content.decode().split('id="deadlines"')[1].split("</section>")[0]
+    with time_machine.travel(obligation.due_at + timedelta(hours=1), tick=False):
+        missed = client.get("/compliance/").content.decode().split('id="deadlines"')[1].split("</section>")[0]
+
+    assert "Due within two days" in soon and submitted.case.reference in soon
+    assert "Missed" in missed and "was due by the end of Thu 3 Dec 2026 (US-CA)" in missed
