@@ -9,4 +9,5 @@ urlpatterns = [
     path("flags/new/<str:reference>/", views.flag_new, name="flag_new"),
     path("flags/<int:pk>/", views.flag_review, name="review"),
     path("flags/<int:pk>/submit/", views.flag_submit, name="submit"),
+    path("obligations/<int:pk>/met/", views.obligation_met, name="obligation_met"),
 ]

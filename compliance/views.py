@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.access import get_case_for_user
+from cases.access import can_edit_case, get_case_for_user
 from compliance import services
 from compliance.choices import FACTS, FlagKind
 from compliance.errors import FlagError
 from compliance.forms import KindForm, SignOffForm, facts_form_class
-from compliance.models import RegulatoryFlag
+from compliance.models import Obligation, RegulatoryFlag
+from compliance.obligations import obligation_satisfy
 from compliance.selectors import flag_list_for_review, flags_of_case, obligations_needing_attention
 from compliance.services import REVIEWER_ROLES, flag_evidence_hash
 from people.roles import role_of
@@ -124,3 +125,21 @@ def flag_review(request, pk: int):
         "form": form if reviewer else None,
     }
     return render(request, "compliance/flag_review.html", context, status=status)
+
+
+@require_POST
+def obligation_met(request, pk: int):
+    """Record the step that meets an obligation (people working the case, or compliance)."""
+    obligation = Obligation.objects.select_related("case").filter(pk=pk).first()
+    if obligation is None:
+        raise Http404("No such obligation.")
+    case = get_case_for_user(request.user, obligation.case.reference)
+    if not (can_edit_case(request.user, case) or role_of(request.user) in REVIEWER_ROLES):
+        raise PermissionDenied("Only people working this case, or compliance, record that an obligation is met.")
+    note = request.POST.get("note", "").strip()
+    if not note:
+        messages.error(request, "Say what was done (e.g. results letter sent on 3 Dec).")
+        return redirect("cases:detail", reference=case.reference)
+    obligation_satisfy(actor=request.user, obligation=obligation, note=note)
+    messages.success(request, f"Recorded: {obligation.rule_name} met.")
+    return redirect("cases:detail", reference=case.reference)

@@ -159,3 +159,29 @@ def test_the_reviewer_lands_on_the_review_page_with_missed_and_upcoming_deadline
 
     assert "Due within two days" in soon and submitted.case.reference in soon
     assert "Missed" in missed and "was due by the end of Thu 3 Dec 2026 (US-CA)" in missed
+
+
+def test_the_case_worker_records_an_obligation_met_and_then_the_case_can_resolve(
+    client_for, agent, reviewer, submitted, reasons, outsider
+):
+    from compliance.models import Obligation
+    from compliance.services import flag_sign_off
+
+    flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+    obligation = Obligation.objects.get(flag=submitted)
+    client = client_for(agent)
+    assert 'class="stack obligation-met"' in client.get(f"/cases/{submitted.case.reference}/").content.decode()
+
+    assert client_for(outsider).post(f"/compliance/obligations/{obligation.pk}/met/", {"note": "x"}).status_code == 404
+    refused = client.post(f"/compliance/obligations/{obligation.pk}/met/", {"note": " "}, follow=True)
+    assert "Say what was done" in refused.content.decode()
+    client.post(f"/compliance/obligations/{obligation.pk}/met/", {"note": "Results letter sent 24 Nov"})
+
+    obligation.refresh_from_db()
+    assert obligation.satisfied_at is not None
+    case = submitted.case
+    case.refresh_from_db()
+    response = client.post(f"/cases/{case.reference}/status/", {"to_status": "resolved", "version": case.version})
+    case.refresh_from_db()
+    assert response.status_code == 302
+    assert case.status == "resolved"
