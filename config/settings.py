@@ -1,8 +1,9 @@
 """Settings for every environment, read from environment variables in one place.
 
-Quickstart (nothing set): DEBUG on, SQLite in ``var/``, kombu's filesystem broker, local-memory
-cache, console e-mail. Production: ``DEBUG`` unset, ``SECRET_KEY`` and ``ALLOWED_HOSTS``
-required, HTTPS-only cookies and HSTS, so ``manage.py check --deploy`` is clean.
+Quickstart (``bin/run`` and ``manage.py`` default DEBUG on): SQLite in ``var/``, kombu's
+filesystem broker, local-memory cache, console e-mail. Production (``DEBUG`` unset or 0, the
+default of the web server's config.wsgi): ``SECRET_KEY`` and ``ALLOWED_HOSTS`` required,
+HTTPS-only cookies and HSTS, so ``DEBUG=0 manage.py check --deploy`` is clean.
 """
 
 from __future__ import annotations
