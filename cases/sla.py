@@ -20,7 +20,12 @@ from datetime import datetime
 
 from cases.choices import EventKind, SlaMetric, Status
 from cases.models import Case, CaseEvent, SlaPause, SlaPolicy, SlaPolicyVersion, SlaTimer
-from people.business_time import WorkCalendar, add_business_minutes, business_minutes_between
+from people.business_time import (
+    WorkCalendar,
+    add_business_minutes,
+    business_minutes_between,
+    business_minutes_left,
+)
 from people.calendars import calendar_version_current, work_calendar
 
 DEFAULT_PAUSE_REASON = "Waiting on the customer"
@@ -100,10 +105,7 @@ def sla_remaining_minutes(timer: SlaTimer, now: datetime) -> int:
     the figure does not keep counting down on a clock that has stopped.
     """
     as_of = timer.met_at or timer.stopped_at or timer.paused_at or now
-    cal = work_calendar(timer.calendar_version)
-    if as_of <= timer.due_at:
-        return business_minutes_between(cal, as_of, timer.due_at)
-    return -business_minutes_between(cal, timer.due_at, as_of)
+    return business_minutes_left(work_calendar(timer.calendar_version), as_of, timer.due_at)
 
 
 # --- hooks called by case services -----------------------------------------------------------

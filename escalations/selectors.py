@@ -107,11 +107,8 @@ def escalation_bounce_figures_cached(*, team_ids: list[int]) -> dict:
 
 def ola_remaining_minutes(escalation: Escalation, now) -> int:
     """Signed business minutes until the receiving team's response is due (negative: overdue)."""
-    from people.business_time import business_minutes_between
+    from people.business_time import business_minutes_left
     from people.calendars import work_calendar
 
     cal = work_calendar(escalation.ola_calendar_version)
-    end = escalation.responded_at or now
-    if end <= escalation.ola_due_at:
-        return business_minutes_between(cal, end, escalation.ola_due_at)
-    return -business_minutes_between(cal, escalation.ola_due_at, end)
+    return business_minutes_left(cal, escalation.responded_at or now, escalation.ola_due_at)

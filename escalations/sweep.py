@@ -21,7 +21,7 @@ from escalations.choices import EscalationStatus
 from escalations.models import Escalation
 from people.choices import Role
 from people.models import Membership
-from people.notifications import notify
+from people.notifications import Message, notify_many
 
 
 @dataclass
@@ -57,20 +57,21 @@ def _recipients(escalations: list[Escalation]) -> dict[int, list[int]]:
 
 
 def _act(escalations: list[Escalation], *, kind: str, now: datetime) -> None:
-    from people.models import User
-
     leads = _recipients(escalations)
-    users = {u.pk: u for u in User.objects.filter(pk__in={uid for ids in leads.values() for uid in ids})}
     verb = "overdue" if kind == "breached" else "due soon"
-    for escalation in escalations:
-        recipients = [users[uid] for uid in leads.get(escalation.to_team_id, [])]
-        notify(
-            recipients,
-            kind=f"ola_{kind}",
-            title=f"{escalation.case.reference}: response to the escalation is {verb} ({escalation.to_team})",
-            url=f"/escalations/{escalation.pk}/",
-            now=now,
-        )
+    # One batch for every notification of the pass: a constant number of queries per batch.
+    notify_many(
+        [
+            Message(
+                recipient_ids=leads.get(escalation.to_team_id, []),
+                kind=f"ola_{kind}",
+                title=f"{escalation.case.reference}: response to the escalation is {verb} ({escalation.to_team})",
+                url=f"/escalations/{escalation.pk}/",
+            )
+            for escalation in escalations
+        ],
+        now=now,
+    )
     if kind == "breached":
         CaseEvent.objects.bulk_create(
             CaseEvent(

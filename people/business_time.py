@@ -325,6 +325,14 @@ def business_minutes_between(cal: WorkCalendar, start: datetime, end: datetime) 
     return total // _ONE_MINUTE
 
 
+def business_minutes_left(cal: WorkCalendar, at: datetime, due: datetime) -> int:
+    """Signed open minutes from ``at`` to ``due``: positive while time is left, negative once
+    overdue (the open time since ``due``). What every clock on screen shows."""
+    if at <= due:
+        return business_minutes_between(cal, at, due)
+    return -business_minutes_between(cal, due, at)
+
+
 def is_business_day(cal: WorkCalendar, day: date) -> bool:
     """A local date with some open time: its weekday has hours, it is no holiday, closures leave some."""
     return bool(_day_spans(cal, day))
