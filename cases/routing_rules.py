@@ -19,6 +19,7 @@ from audit.services import audit_record
 from cases.choices import JURISDICTION_CODES, Tier
 from cases.errors import CaseError
 from cases.models import Category, RoutingRule
+from cases.ordering import ordered_move
 from cases.routing import CONDITION_KEYS, CONDITION_LABELS
 from people.choices import Role
 from people.models import Team, User
@@ -176,31 +177,9 @@ def routing_rule_move(*, actor: User | None, rule: RoutingRule, direction: str) 
     Moving the first rule up or the last one down changes nothing and records nothing.
     """
     _check_configurer(actor)
-    if direction not in ("up", "down"):
-        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
-    # Every rule is locked: a concurrent move would otherwise interleave the renumbering.
-    ordered = list(RoutingRule.objects.select_for_update().order_by("position", "id"))
-    index = next(i for i, row in enumerate(ordered) if row.pk == rule.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(ordered):
-        return ordered[index]
-    before = [row.pk for row in ordered]
-    ordered[index], ordered[other] = ordered[other], ordered[index]
-    changed = []
-    for position, row in enumerate(ordered):
-        if row.position != position:
-            row.position = position
-            changed.append(row)
-    RoutingRule.objects.bulk_update(changed, ["position"])
-    audit_record(
-        actor=actor,
-        action="routing_rule.move",
-        object_type="routing_rule",
-        object_id=rule.pk,
-        before={"order": before},
-        after={"order": [row.pk for row in ordered], "direction": direction},
+    return ordered_move(
+        RoutingRule, rule, direction, actor=actor, action="routing_rule.move", object_type="routing_rule"
     )
-    return ordered[other]
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from cases.choices import JURISDICTION_CODES, Channel, Priority, Tier
 from cases.models import Category, SlaPolicy, SlaPolicyVersion
+from cases.ordering import ordered_move
 from people.models import BusinessCalendar, Team, User
 
 # The case attributes a policy may match on, in the order the pages show them.
@@ -231,31 +232,7 @@ def sla_policy_move(*, actor: User | None, policy: SlaPolicy, direction: str) ->
     Positions are renumbered 0..n-1 on the way, so gaps and ties left by older data vanish.
     Moving the first policy up (or the last down) changes nothing and records nothing.
     """
-    if direction not in ("up", "down"):
-        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
-    # Every policy is locked: a concurrent move would otherwise interleave the renumbering.
-    ordered = list(SlaPolicy.objects.select_for_update().order_by("position", "id"))
-    index = next(i for i, row in enumerate(ordered) if row.pk == policy.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(ordered):
-        return ordered[index]
-    before = [row.pk for row in ordered]
-    ordered[index], ordered[other] = ordered[other], ordered[index]
-    changed = []
-    for position, row in enumerate(ordered):
-        if row.position != position:
-            row.position = position
-            changed.append(row)
-    SlaPolicy.objects.bulk_update(changed, ["position"])
-    audit_record(
-        actor=actor,
-        action="sla_policy.move",
-        object_type="sla_policy",
-        object_id=policy.pk,
-        before={"order": before},
-        after={"order": [row.pk for row in ordered], "direction": direction},
-    )
-    return ordered[other]
+    return ordered_move(SlaPolicy, policy, direction, actor=actor, action="sla_policy.move", object_type="sla_policy")
 
 
 @transaction.atomic
