@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import open_bench_database, seed_bench_database  # noqa: E402
-from bench.run import Figure, measure, percentile  # noqa: E402
+from bench.run import Figure, measure, percentile, report  # noqa: E402
 
 QUICK_CASES = 2_000
 TARGET_QUEUE_MS = 50
@@ -183,16 +183,7 @@ def main() -> None:
             figure.target = f"≤ {TARGET_QUEUE_MS}"
     figures += page
     figures += sweep_ticks(due=due, runs=runs)
-    for figure in figures:
-        print(figure.line())
-    print()
-    print(f"Compliance: {cases:,} cases, PostgreSQL.")
-    print()
-    print("| figure | value | unit | target |")
-    print("|---|---:|---|---|")
-    for figure in figures:
-        name, value, unit = figure.line().split(" ", 2)
-        print(f"| {name} | {value} | {unit} | {figure.target} |")
+    report(figures, f"Compliance: {cases:,} cases, PostgreSQL.")
 
 
 if __name__ == "__main__":

@@ -31,15 +31,20 @@ def use_steady_load() -> None:
     _backlog = 0.0
 
 
-def bench_database_url(cases: int) -> str:
+def database_url_named(name: str) -> str:
+    """``BENCH_DATABASE_URL`` if set, else the database ``name`` on the server of ``DATABASE_URL``."""
     explicit = os.environ.get("BENCH_DATABASE_URL")
     if explicit:
         return explicit
     parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
     if not parts.scheme.startswith("postgres"):
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL (or BENCH_DATABASE_URL) to a postgres:// URL.")
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def bench_database_url(cases: int) -> str:
     suffix = "_steady" if _backlog == 0 else ""
-    return urlunsplit(parts._replace(path=f"/escdesk_bench_{cases}{suffix}"))
+    return database_url_named(f"escdesk_bench_{cases}{suffix}")
 
 
 def ensure_database(url: str) -> bool:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.database import load_as_of, open_bench_database, seed_bench_database  # noqa: E402
-from bench.run import Figure, measure  # noqa: E402
+from bench.run import Figure, measure, report  # noqa: E402
 
 QUICK_CASES = 2_000
 QUICK_OPEN = 150
@@ -131,16 +131,7 @@ def main() -> None:
             if figure.name.endswith("_median_ms"):
                 figure.target = f"≤ {TARGET_MEDIAN_MS}"
         figures += page
-    for figure in figures:
-        print(figure.line())
-    print()
-    print(f"Escalation queue: {cases:,} cases, {requests} timed requests per page, PostgreSQL.")
-    print()
-    print("| figure | value | unit | target |")
-    print("|---|---:|---|---|")
-    for figure in figures:
-        name, value, unit = figure.line().split(" ", 2)
-        print(f"| {name} | {value} | {unit} | {figure.target} |")
+    report(figures, f"Escalation queue: {cases:,} cases, {requests} timed requests per page, PostgreSQL.")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,13 @@ import time
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/escdesk"
+from bench.database import database_url_named, ensure_database  # noqa: E402 - needs ROOT on the path
+from bench.run import Figure, report  # noqa: E402
+
 ZONES = ["Asia/Manila", "Asia/Kolkata", "Australia/Sydney", "America/New_York", "Europe/Dublin", "UTC"]
 OFF_SHIFT_PER_TEAM = 5
 TARGET_PER_SECOND = 300
@@ -43,40 +44,6 @@ TRUNCATE = """
 TRUNCATE audit_auditevent, cases_routingdecision, cases_caseevent, cases_case, cases_customer,
          cases_routingrule, people_shift, people_membership, people_user, people_team CASCADE
 """
-
-
-def bench_database_url() -> str:
-    explicit = os.environ.get("BENCH_DATABASE_URL")
-    if explicit:
-        return explicit
-    parts = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_SERVER)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL (or BENCH_DATABASE_URL) to a postgres:// URL.")
-    return urlunsplit(parts._replace(path="/escdesk_bench_routing"))
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark's database if it does not exist yet."""
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    config = dj_database_url.parse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if not cursor.fetchone():
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-    finally:
-        connection.close()
 
 
 def setup_django(url: str) -> None:
@@ -303,7 +270,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["one-by-one", "sweep"], help=argparse.SUPPRESS)
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    url = bench_database_url()
+    url = database_url_named("escdesk_bench_routing")
 
     if args.worker is not None:
         setup_django(url)
@@ -349,18 +316,13 @@ def main() -> None:
             figures.append((f"routed_per_second{name}_{args.processes}proc", round(rate, 1), "cases/s"))
             figures += load_figures(f"{mode.replace('-', '_')}_{args.processes}proc_")
 
-    for name, value, unit in figures:
-        print(f"{name} {value:g} {unit}")
-    print()
-    print(f"Routing benchmark: {args.cases:,} new cases, {args.agents} agents on shift across {args.teams} teams.")
-    print()
-    print("| figure | value | unit | target |")
-    print("|---|---:|---|---|")
-    for name, value, unit in figures:
-        target = f"≥ {TARGET_PER_SECOND}" if name.startswith("routed_per_second") else ""
-        if name.endswith(("over_capacity", "assigned_twice", "assigned_off_shift", "unassigned")):
-            target = "0"
-        print(f"| {name} | {value:g} | {unit} | {target} |")
+    def target(name: str) -> str:
+        if name.startswith("routed_per_second"):
+            return f"≥ {TARGET_PER_SECOND}"
+        return "0" if name.endswith(("over_capacity", "assigned_twice", "assigned_off_shift", "unassigned")) else ""
+
+    title = f"Routing benchmark: {args.cases:,} new cases, {args.agents} agents on shift across {args.teams} teams."
+    report([Figure(name, value, unit, target(name)) for name, value, unit in figures], title)
 
 
 if __name__ == "__main__":

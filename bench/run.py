@@ -53,6 +53,22 @@ class Figure:
         return f"{self.name} {value} {self.unit}"
 
 
+def report(figures: list[Figure], title: str, *, table: bool = True) -> None:
+    """Every bench's output: a ``name value unit`` line per figure, then a Markdown table."""
+    for figure in figures:
+        print(figure.line())
+    if not table:
+        return
+    print()
+    print(title)
+    print()
+    print("| figure | value | unit | target |")
+    print("|---|---:|---|---|")
+    for figure in figures:
+        name, value, unit = figure.line().split(" ", 2)
+        print(f"| {name} | {value} | {unit} | {figure.target} |")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
@@ -156,16 +172,7 @@ def main() -> None:
     }
     for figure in figures:
         figure.target = targets.get(figure.name, figure.target)
-    for figure in figures:
-        print(figure.line())
-    print()
-    print(f"Escalation Desk benchmark: {cases:,} cases, {requests} timed requests per page, PostgreSQL.")
-    print()
-    print("| figure | value | unit | target |")
-    print("|---|---:|---|---|")
-    for figure in figures:
-        name, value, unit = figure.line().split(" ", 2)
-        print(f"| {name} | {value} | {unit} | {figure.target} |")
+    report(figures, f"Escalation Desk benchmark: {cases:,} cases, {requests} timed requests per page, PostgreSQL.")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 # Both need ROOT on the path first.
 from bench.database import load_as_of, open_bench_database, seed_bench_database  # noqa: E402
-from bench.run import Figure, measure, percentile  # noqa: E402
+from bench.run import Figure, measure, percentile, report  # noqa: E402
 
 QUICK_CASES = 2_000
 QUICK_DUE = 100
@@ -247,18 +247,8 @@ def main() -> None:
     if not args.tick_only:
         figures += queue_by_sla(requests=requests, warmup=2 if args.quick else 5)
 
-    for figure in figures:
-        print(figure.line())
-    if args.tick_only:
-        return
-    print()
-    print(f"Escalation Desk SLA benchmark: {cases:,} cases, sweeps at the load's as_of ({now:%Y-%m-%d %H:%M} UTC).")
-    print()
-    print("| figure | value | unit | target |")
-    print("|---|---:|---|---|")
-    for figure in figures:
-        name, value, unit = figure.line().split(" ", 2)
-        print(f"| {name} | {value} | {unit} | {figure.target} |")
+    title = f"Escalation Desk SLA benchmark: {cases:,} cases, sweeps at the load's as_of ({now:%Y-%m-%d %H:%M} UTC)."
+    report(figures, title, table=not args.tick_only)
 
 
 if __name__ == "__main__":
