@@ -7,7 +7,7 @@ from django.test import Client
 
 from cases import registry
 from people.choices import Role, TeamKind
-from tests.factories import CaseFactory, TeamFactory, UserFactory, ensure_categories
+from tests.factories import CaseFactory, TeamFactory, UserFactory, ensure_reference_data
 
 
 def pytest_configure(config):
@@ -18,16 +18,16 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        ensure_categories()
+        ensure_reference_data()
 
 
 @pytest.fixture(scope="module")
 def categories_back_after_flush(django_db_blocker):
     """For modules with ``transaction=True`` tests: their closing TRUNCATE takes the migrated
-    categories with it; module teardown runs after that flush and puts them back."""
+    reference data with it; module teardown runs after that flush and puts it back."""
     yield
     with django_db_blocker.unblock():
-        ensure_categories()
+        ensure_reference_data()
 
 
 @pytest.fixture

@@ -229,20 +229,30 @@ class NotificationFactory(DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-def ensure_categories() -> None:
-    """Put back the category taxonomy the data migration creates.
+def ensure_reference_data() -> None:
+    """Put back the product data the data migrations create: the category taxonomy, the
+    escalation reasons and the compliance decision reasons. Idempotent, keyed on the codes.
 
-    A ``transaction=True`` test ends with a TRUNCATE of every table, categories included,
-    and with ``--reuse-db`` the next run would otherwise start without them.
+    A ``transaction=True`` test ends with a TRUNCATE of every table, these included, and with
+    ``--reuse-db`` the next run would otherwise start without them.
     """
-    migration = importlib.import_module("cases.migrations.0003_caseevent_append_only_and_categories")
-    for position, (code, name, description, sensitive) in enumerate(migration.CATEGORIES):
+    from compliance.models import DecisionReason
+    from escalations.models import ReasonCode
+
+    categories = importlib.import_module("cases.migrations.0003_caseevent_append_only_and_categories")
+    for position, (code, name, description, sensitive) in enumerate(categories.CATEGORIES):
         Category.objects.update_or_create(
             code=code,
-            defaults={
-                "name": name,
-                "description": description,
-                "regulatory_sensitive": sensitive,
-                "position": position,
-            },
+            defaults={"name": name, "description": description, "regulatory_sensitive": sensitive,
+                      "position": position},
+        )  # fmt: skip
+    reasons = importlib.import_module("escalations.migrations.0002_reason_codes")
+    for position, (code, label, urgency) in enumerate(reasons.REASON_CODES):
+        ReasonCode.objects.update_or_create(
+            code=code, defaults={"label": label, "default_urgency": urgency, "position": position}
+        )
+    decisions = importlib.import_module("compliance.migrations.0002_decision_reasons")
+    for position, (code, label, kinds, two) in enumerate(decisions.REASONS):
+        DecisionReason.objects.update_or_create(
+            code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
         )

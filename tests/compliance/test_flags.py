@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,7 +15,7 @@ from cases.models import CaseEvent
 from cases.services import case_add_customer_message, case_add_message, case_change_status
 from compliance.choices import FlagKind, FlagStatus
 from compliance.errors import FlagError
-from compliance.models import DecisionReason, FlagDecision, Obligation, RegulatoryFlag
+from compliance.models import FlagDecision, Obligation, RegulatoryFlag
 from compliance.obligations import obligation_correct_trigger, obligation_satisfy
 from compliance.services import flag_raise, flag_sign_off, flag_submit, flag_update_facts
 from people.choices import Role
@@ -30,24 +29,8 @@ REG_E = {
     "amount": "250.00",
     "leg": "fiat",
 }
-_reasons = importlib.import_module("compliance.migrations.0002_decision_reasons")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
-
-
-@pytest.fixture
-def reasons(db):
-    """The taxonomy migration 0002 seeds (a transactional test's flush may have removed it)."""
-    for position, (code, label, kinds, two) in enumerate(_reasons.REASONS):
-        DecisionReason.objects.update_or_create(
-            code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
-        )
-    return {reason.code: reason for reason in DecisionReason.objects.all()}
-
-
-@pytest.fixture
-def reviewer(db):
-    return UserFactory(username="rita", first_name="Rita", last_name="Review", role=Role.COMPLIANCE)
 
 
 @pytest.fixture

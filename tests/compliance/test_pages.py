@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 
 from compliance.choices import FlagKind, FlagStatus
-from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
+from compliance.models import FlagDecision, RegulatoryFlag
 from compliance.services import flag_evidence_hash, flag_raise, flag_submit
 from people.choices import Role
 from tests.factories import UserFactory
@@ -17,23 +16,8 @@ from tests.factories import UserFactory
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 REG_E = {"notice_date": "2026-11-18", "notice_form": "oral", "transfer_date": "2026-11-16",
          "amount": "250.00", "leg": "fiat"}  # fmt: skip
-_reasons = importlib.import_module("compliance.migrations.0002_decision_reasons")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
-
-
-@pytest.fixture(autouse=True)
-def reasons(db):
-    for position, (code, label, kinds, two) in enumerate(_reasons.REASONS):
-        DecisionReason.objects.update_or_create(
-            code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
-        )
-    return {reason.code: reason for reason in DecisionReason.objects.all()}
-
-
-@pytest.fixture
-def reviewer(db):
-    return UserFactory(username="rita", first_name="Rita", last_name="Review", role=Role.COMPLIANCE)
 
 
 @pytest.fixture

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from compliance.models import DecisionReason, Obligation, RegulatoryFlag
+from compliance.models import Obligation, RegulatoryFlag
 from people.models import User
 from tests.e2e.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-_reasons = importlib.import_module("compliance.migrations.0002_decision_reasons")
 
 
 @pytest.fixture
 def reviewer(desk):
-    for position, (code, label, kinds, two) in enumerate(_reasons.REASONS):
-        DecisionReason.objects.update_or_create(
-            code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
-        )
     return User.objects.create_user(
         "cora", password=PASSWORD, first_name="Cora", last_name="Comply", role="compliance",
         time_zone="America/New_York",

@@ -1,23 +1,16 @@
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from escalations.models import ReasonCode
 from people.choices import Role, TeamKind
-from tests.factories import TeamFactory, UserFactory
-
-_reasons = importlib.import_module("escalations.migrations.0002_reason_codes")
+from tests.factories import TeamFactory, UserFactory, ensure_reference_data
 
 
 @pytest.fixture
 def reasons(db):
     """The taxonomy migration 0002 seeds (a transactional test's flush may have removed it)."""
-    for position, (code, label, urgency) in enumerate(_reasons.REASON_CODES):
-        ReasonCode.objects.update_or_create(
-            code=code, defaults={"label": label, "default_urgency": urgency, "position": position}
-        )
+    ensure_reference_data()
     return {reason.code: reason for reason in ReasonCode.objects.all()}
 
 

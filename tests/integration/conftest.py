@@ -14,8 +14,12 @@ from django.utils import timezone
 from cases import services
 from cases.choices import Channel, Status
 from cases.models import Case, Category, Customer
+from config.celery import app
 from people.models import Membership, Team, User
-from tests.integration.support import BASE_DIR, WorkerProcess, restore_reference_data, start_worker
+from tests.integration.support import BASE_DIR, TEST_REDIS_URL, WorkerProcess, restore_reference_data, start_worker
+
+# Every queue the app sends to; the test workers consume only some of them.
+QUEUES = ("default", "sla", "routing", "notifications")
 
 _phase_report = pytest.StashKey[dict[str, pytest.TestReport]]()
 
@@ -109,3 +113,25 @@ def sweep_cases(transactional_db) -> SweepCases:
         ],
         inside_window=_resolved_case(resolved_at=now - window + timedelta(hours=6), **kwargs),
     )
+
+
+@pytest.fixture
+def redis_producer() -> Iterator[None]:
+    """Point this process's Celery app at the test Redis db, whatever the settings chose.
+
+    Leftovers of an aborted run would blur what a run proves, so every queue starts empty; the
+    notifications queue (e-mail copies, which no test worker consumes) is emptied again after.
+    """
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    app.close()
+    app.conf.broker_url, app.conf.broker_transport_options = TEST_REDIS_URL, {}
+    with app.connection_for_write() as conn:
+        for queue in QUEUES:
+            conn.default_channel.queue_purge(queue)
+    try:
+        yield
+    finally:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("notifications")
+        app.close()
+        app.conf.broker_url, app.conf.broker_transport_options = saved

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -21,31 +20,10 @@ TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 def restore_reference_data() -> None:
-    """Put back the product data that migrations create (categories, escalation reasons).
+    """Put back the product data that migrations create (see tests.factories.ensure_reference_data)."""
+    from tests.factories import ensure_reference_data
 
-    A transactional test ends with a flush that empties every table; with ``--reuse-db`` the
-    next run would otherwise start without categories. Idempotent: keyed on the code.
-    """
-    from cases.models import Category
-
-    migration = importlib.import_module("cases.migrations.0003_caseevent_append_only_and_categories")
-    for position, (code, name, description, sensitive) in enumerate(migration.CATEGORIES):
-        Category.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "description": description,
-                "regulatory_sensitive": sensitive,
-                "position": position,
-            },
-        )
-    from escalations.models import ReasonCode
-
-    reasons = importlib.import_module("escalations.migrations.0002_reason_codes")
-    for position, (code, label, urgency) in enumerate(reasons.REASON_CODES):
-        ReasonCode.objects.update_or_create(
-            code=code, defaults={"label": label, "default_urgency": urgency, "position": position}
-        )
+    ensure_reference_data()
 
 
 def current_database_url() -> str:

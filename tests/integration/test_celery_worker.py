@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,23 +13,6 @@ from config.celery import app
 from tests.integration.support import TEST_REDIS_URL, all_closed, assert_closed_by_sweep, process_env, wait_until
 
 SWEEP = "cases.tasks.close_expired_resolved_cases"
-
-
-@pytest.fixture
-def redis_producer() -> Iterator[None]:
-    """Point this process's Celery app at the test Redis db, whatever the settings chose."""
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    app.close()
-    app.conf.broker_url, app.conf.broker_transport_options = TEST_REDIS_URL, {}
-    with app.connection_for_write() as conn:
-        # Leftovers of an aborted run would be swept too and blur what this run proves.
-        for queue in ("sla", "default"):
-            conn.default_channel.queue_purge(queue)
-    try:
-        yield
-    finally:
-        app.close()
-        app.conf.broker_url, app.conf.broker_transport_options = saved
 
 
 def test_beat_schedules_the_sweep_on_the_sla_queue():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,26 +9,10 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Category, Customer, RoutingDecision
-from config.celery import app
 from people.models import Membership, Shift, Team, User
 from tests.integration.support import TEST_REDIS_URL, process_env, restore_reference_data, wait_until
 
 ROUTE = "cases.routing_tasks.route_case_task"
-
-
-@pytest.fixture
-def redis_producer() -> Iterator[None]:
-    """Point this process's Celery app at the test Redis db, whatever the settings chose."""
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    app.close()
-    app.conf.broker_url, app.conf.broker_transport_options = TEST_REDIS_URL, {}
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("routing")
-    try:
-        yield
-    finally:
-        app.close()
-        app.conf.broker_url, app.conf.broker_transport_options = saved
 
 
 def _agent(username: str, team: Team, *, on_shift: bool) -> User:

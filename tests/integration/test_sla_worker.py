@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -20,26 +19,6 @@ from people.models import Membership, Notification, Team, User
 from tests.integration.support import TEST_REDIS_URL, process_env, restore_reference_data, wait_until
 
 SWEEP = "cases.tasks.sla_sweep_task"
-
-
-@pytest.fixture
-def redis_producer() -> Iterator[None]:
-    """Point this process's Celery app at the test Redis db, whatever the settings chose."""
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    app.close()
-    app.conf.broker_url, app.conf.broker_transport_options = TEST_REDIS_URL, {}
-    with app.connection_for_write() as conn:
-        # Leftovers of an aborted run would blur what this run proves; the sweep enqueues
-        # e-mail copies on the notifications queue, which no test worker consumes.
-        for queue in ("sla", "default", "notifications"):
-            conn.default_channel.queue_purge(queue)
-    try:
-        yield
-    finally:
-        with app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("notifications")
-        app.close()
-        app.conf.broker_url, app.conf.broker_transport_options = saved
 
 
 @pytest.fixture
