@@ -3,6 +3,8 @@ in every environment (it is product data, not demo data)."""
 
 from django.db import migrations
 
+from audit.triggers import append_only
+
 CATEGORIES = [
     ("account-access", "Account access / 2FA", "Locked out, 2FA reset, password, new device", False),
     ("deposits", "Deposits", "Fiat or crypto deposits missing, delayed or returned", False),
@@ -19,13 +21,6 @@ CATEGORIES = [
     ("complaint", "Complaint", "Formal complaints, including regulator referrals (CFPB, AFCA)", True),
 ]
 
-TRIGGER = """
-CREATE TRIGGER cases_caseevent_append_only
-    BEFORE UPDATE OR DELETE ON cases_caseevent
-    FOR EACH ROW EXECUTE FUNCTION escdesk_reject_change();
-"""
-
-
 def forward(apps, schema_editor):
     Category = apps.get_model("cases", "Category")
     for position, (code, name, description, sensitive) in enumerate(CATEGORIES):
@@ -33,15 +28,8 @@ def forward(apps, schema_editor):
             code=code,
             defaults={"name": name, "description": description, "regulatory_sensitive": sensitive, "position": position},
         )
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP TRIGGER IF EXISTS cases_caseevent_append_only ON cases_caseevent;")
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0002_initial"), ("audit", "0003_append_only_trigger")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [migrations.RunPython(forward, migrations.RunPython.noop), append_only("cases_caseevent")]

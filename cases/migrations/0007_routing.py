@@ -4,22 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# Routing decisions are the record of why a case went where it went: never edited, never deleted.
-TRIGGER = """
-CREATE TRIGGER cases_routingdecision_append_only
-    BEFORE UPDATE OR DELETE ON cases_routingdecision
-    FOR EACH ROW EXECUTE FUNCTION escdesk_reject_change();
-"""
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP TRIGGER IF EXISTS cases_routingdecision_append_only ON cases_routingdecision;")
+from audit.triggers import append_only
 
 
 class Migration(migrations.Migration):
@@ -71,5 +56,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('trigger__in', ['new', 'reopened', 'escalated', 'unassigned', 'catch_up', 'pull'])), name='cases_routing_decision_trigger_valid'), models.CheckConstraint(condition=models.Q(('outcome__in', ['assigned', 'queue_pull', 'no_candidate', 'claimed'])), name='cases_routing_decision_outcome_valid'), models.CheckConstraint(condition=models.Q(models.Q(('assignee__isnull', False), ('outcome__in', ['assigned', 'claimed'])), models.Q(models.Q(('outcome__in', ['assigned', 'claimed']), _negated=True), ('assignee__isnull', True)), _connector='OR'), name='cases_routing_decision_assignee_iff_assigned')],
             },
         ),
-        migrations.RunPython(forward, backward),
+        # Routing decisions are the record of why a case went where it went: never edited, never deleted.
+        append_only("cases_routingdecision"),
     ]
