@@ -58,6 +58,14 @@ def _snapshot(escalation: Escalation) -> dict:
     }
 
 
+def _audit(escalation: Escalation, *, actor: User | None, action: str, before: dict | None) -> None:
+    """The ledger entry of one step: the hop as it was and as it is now."""
+    audit_record(
+        actor=actor, action=action, object_type="escalation", object_id=escalation.pk, before=before,
+        after=_snapshot(escalation),
+    )  # fmt: skip
+
+
 def _lock(escalation_id: int) -> Escalation:
     return Escalation.objects.select_for_update().select_related("case", "reason").get(pk=escalation_id)
 
@@ -191,13 +199,7 @@ def escalation_request(
             "hop": escalation.hop,
         },
     )
-    audit_record(
-        actor=actor,
-        action="escalation.request",
-        object_type="escalation",
-        object_id=escalation.pk,
-        after=_snapshot(escalation),
-    )
+    _audit(escalation, actor=actor, action="escalation.request", before=None)
     _notify_after_commit(
         _team_leads(to_team.pk),
         kind="escalation_requested",
@@ -278,14 +280,7 @@ def escalation_accept(
         data={"event": "accepted", "escalation_id": escalation.pk, "to_team": str(escalation.to_team),
               "owner": str(owner)},
     )  # fmt: skip
-    audit_record(
-        actor=actor,
-        action="escalation.accept",
-        object_type="escalation",
-        object_id=escalation.pk,
-        before=before,
-        after=_snapshot(escalation),
-    )
+    _audit(escalation, actor=actor, action="escalation.accept", before=before)
     if escalation.requested_by_id and escalation.requested_by_id != actor.pk:
         _notify_after_commit(
             [escalation.requested_by],
@@ -343,14 +338,7 @@ def escalation_return(
         data={"event": "returned", "escalation_id": escalation.pk, "to_team": str(escalation.from_team),
               "outcome": ReturnOutcome(outcome).label},
     )  # fmt: skip
-    audit_record(
-        actor=actor,
-        action="escalation.return",
-        object_type="escalation",
-        object_id=escalation.pk,
-        before=before,
-        after=_snapshot(escalation),
-    )
+    _audit(escalation, actor=actor, action="escalation.return", before=before)
     _notify_after_commit(
         [back_to] if back_to else _team_leads(escalation.from_team_id),
         kind="escalation_returned",
@@ -385,14 +373,7 @@ def escalation_hand_on(
     escalation.closed_at = now
     escalation.version += 1
     escalation.save(update_fields=_FIELDS)
-    audit_record(
-        actor=actor,
-        action="escalation.hand_on",
-        object_type="escalation",
-        object_id=escalation.pk,
-        before=before,
-        after=_snapshot(escalation),
-    )
+    _audit(escalation, actor=actor, action="escalation.hand_on", before=before)
     return escalation_request(
         actor=actor,
         case=escalation.case,
@@ -426,34 +407,21 @@ def escalation_withdraw(*, actor: User, escalation: Escalation, note: str = "") 
         body=_clean_note(note),
         data={"event": "withdrawn", "escalation_id": escalation.pk, "to_team": str(escalation.to_team)},
     )
-    audit_record(
-        actor=actor,
-        action="escalation.withdraw",
-        object_type="escalation",
-        object_id=escalation.pk,
-        before=before,
-        after=_snapshot(escalation),
-    )
+    _audit(escalation, actor=actor, action="escalation.withdraw", before=before)
     return escalation
 
 
 def escalations_complete_for_case(case: Case, *, actor: User | None, now: datetime) -> int:
     """Close the accepted escalations of a case that has just been resolved (inside its transaction)."""
     done = 0
-    for escalation in Escalation.objects.select_for_update().filter(case=case, status=EscalationStatus.ACCEPTED):
+    accepted = Escalation.objects.select_for_update(of=("self",)).select_related("case", "reason")
+    for escalation in accepted.filter(case=case, status=EscalationStatus.ACCEPTED):
         before = _snapshot(escalation)
         escalation.status = EscalationStatus.COMPLETED
         escalation.closed_at = now
         escalation.version += 1
         escalation.save(update_fields=["status", "closed_at", "version"])
-        audit_record(
-            actor=actor,
-            action="escalation.complete",
-            object_type="escalation",
-            object_id=escalation.pk,
-            before=before,
-            after=_snapshot(escalation),
-        )
+        _audit(escalation, actor=actor, action="escalation.complete", before=before)
         done += 1
     return done
 
