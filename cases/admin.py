@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from cases.models import Category, SlaPolicy, SlaPolicyVersion
 from cases.sla_policies import TARGET_FIELDS, sla_policy_save, sla_policy_validate
+from people.admin import HistoryInline
 from people.models import BusinessCalendar
 
 
@@ -72,7 +73,7 @@ class SlaPolicyAdminForm(forms.ModelForm):
         return data
 
 
-class SlaPolicyVersionInline(admin.TabularInline):
+class SlaPolicyVersionInline(HistoryInline):
     """History is read-only: running timers are pinned to these rows (the database refuses edits too)."""
 
     model = SlaPolicyVersion
@@ -90,16 +91,6 @@ class SlaPolicyVersionInline(admin.TabularInline):
         "breach_escalate",
         "change_note",
     )
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("-number",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SlaPolicy)

@@ -61,21 +61,27 @@ class BusinessCalendarAdminForm(forms.ModelForm):
         return data
 
 
-class BusinessCalendarVersionInline(admin.TabularInline):
-    """History is read-only: timers are pinned to these rows (the database refuses edits too)."""
+class HistoryInline(admin.TabularInline):
+    """Versions are history that other rows are pinned to: shown, never added, edited or deleted
+    here (the database refuses edits too). Subclasses set ``model`` and ``fields``."""
 
-    model = BusinessCalendarVersion
-    fields = ("number", "created_at", "created_by", "time_zone", "holiday_country", "weekly_hours", "closures")
-    readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ("-number",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class BusinessCalendarVersionInline(HistoryInline):
+    model = BusinessCalendarVersion
+    fields = ("number", "created_at", "created_by", "time_zone", "holiday_country", "weekly_hours", "closures")
 
 
 @admin.register(BusinessCalendar)
