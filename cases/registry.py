@@ -11,6 +11,9 @@ their ``AppConfig.ready()``. Every hook point is listed in this module so the fl
   timer whose policy version says ``breach_escalate``, inside the sweep's batch transaction
   with the case row locked. Each call runs in its own savepoint: an exception is logged and
   recorded on the batch's audit row, and undoes only that handler's writes, never the breach.
+- ``evidence_added``: ``hook(case, event, actor)``, run inside the transaction after a public
+  reply or a customer message joins the timeline: the case's evidence moved, so a compliance
+  sign-off taken on the old evidence must not stand.
 - ``visibility_grants``: ``grant(user) -> Q | None``; extra cases a worker may read beyond
   their own teams' (e.g. cases escalated to their team and not yet accepted). ORed into
   ``cases.access.restrict_cases_to``, so pages, API and exports all follow it.
@@ -27,5 +30,6 @@ from typing import Any
 close_checks: list[Callable[[Any, str], str | None]] = []
 after_status_change: list[Callable[[Any, str, str, Any], None]] = []
 sla_breach_handlers: list[Callable[[Any, Any], None]] = []
+evidence_added: list[Callable[[Any, Any, Any], None]] = []
 visibility_grants: list[Callable[[Any], Any]] = []
 case_panels: list[Callable[[Any, Any, bool], dict | None]] = []

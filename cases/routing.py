@@ -23,9 +23,8 @@ past capacity. "Get next case" (:func:`case_claim_next`) takes the most urgent f
 
 Rules are edited through ``cases.routing_rules``.
 
-Flag kinds: rules store them today; a case's flag kinds come from :data:`flag_kind_sources`,
-which the compliance app fills in its ``AppConfig.ready()`` once regulatory flags exist. Until
-then no case has a flag kind, so a rule that requires one matches nothing.
+Flag kinds: a case's regulatory flag kinds come from :data:`flag_kind_sources`, which the
+compliance app fills in its ``AppConfig.ready()`` (cases may not import compliance).
 """
 
 from __future__ import annotations

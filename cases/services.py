@@ -139,6 +139,8 @@ def case_add_message(*, actor: User, case: Case, body: str, internal: bool) -> C
             case.status = Status.OPEN
             fields.append("status")
         sla.sla_public_reply(case, now=now)
+        for hook in registry.evidence_added:
+            hook(case, event, actor)
     case.updated_at = now
     case.version += 1
     case.save(update_fields=fields)
@@ -253,6 +255,8 @@ def case_add_customer_message(*, actor: User | None, case: Case, body: str, at: 
     if case.status == Status.PENDING_CUSTOMER:
         _apply_status(case, actor=actor, to_status=Status.OPEN, now=at, reason="The customer replied.")
     sla.sla_customer_message(case, now=at)
+    for hook in registry.evidence_added:
+        hook(case, event, actor)
     case.updated_at = now
     case.version += 1
     case.save(update_fields=_STATUS_FIELDS)

@@ -142,6 +142,20 @@ def _flag(event) -> SafeString:
         line = format_html("Flag <strong>signed off</strong>: {}", data.get("reason"))
     elif what == "facts_changed":
         line = format_html("Flag facts corrected; {} sign-off(s) voided, back to review", data.get("voided", 0))
+    elif what == "evidence_changed":
+        line = format_html(
+            "New evidence after the flag was submitted ({}); {} sign-off(s) voided, back to review",
+            kind,
+            data.get("voided", 0),
+        )
+    elif what == "trigger_corrected":
+        parts = [(o.get("rule"), _due(o.get("due_at"))) for o in data.get("obligations", [])]
+        line = format_html(
+            "Compliance corrected the trigger date to {}; {} sign-off(s) voided. {}",
+            data.get("trigger_date"),
+            data.get("voided", 0),
+            format_html("Now due: {}", format_html_join("; ", "{} ({})", parts)) if parts else "",
+        )
     elif what == "obligations_started":
         parts = [(o.get("rule"), _due(o.get("due_at"))) for o in data.get("obligations", [])]
         line = format_html("Regulatory clock started: {}", format_html_join("; ", "{} (due {})", parts))

@@ -1,8 +1,9 @@
 """Regulatory obligations: started from a flag's trigger facts, satisfied by a recorded step.
 
 The clock maths is compliance.clocks (pure). Obligations never pause and never move when a
-case changes hands; only a compliance reviewer corrects a trigger date, with a reason, and the
-correction recomputes the due dates and is audited.
+case changes hands; only a compliance reviewer corrects a trigger date, with a reason
+(``compliance.services.flag_correct_trigger``), and the correction recomputes the due dates
+(:func:`obligations_recompute`) and is audited.
 """
 
 from __future__ import annotations
@@ -17,11 +18,8 @@ from cases.choices import EventKind
 from cases.models import CaseEvent
 from compliance.choices import FlagKind
 from compliance.clocks import applicable, jurisdiction_calendar, obligation_due, rules_for
-from compliance.errors import FlagError
 from compliance.models import Obligation, RegulatoryFlag
-from people.choices import Role
 from people.models import User
-from people.roles import role_of
 
 # A date-only trigger fact (a notice received "on 20 November") counts from midday local time
 # that day: the same local date whatever the server's zone.
@@ -99,30 +97,19 @@ def obligations_start(flag: RegulatoryFlag, *, actor: User | None) -> list[Oblig
     return made
 
 
-@transaction.atomic
-def obligation_correct_trigger(*, actor: User, flag: RegulatoryFlag, trigger_date: date, reason: str) -> list:
-    """A compliance reviewer corrects when the trigger happened; the open obligations of the flag
-    are recomputed from the new date. Raises FlagError (403 for anyone but compliance)."""
-    if role_of(actor) != Role.COMPLIANCE:
-        raise FlagError("Only a compliance reviewer can correct a trigger date.", status_code=403)
-    if not reason.strip():
-        raise FlagError("Say why the trigger date changes.", problems={"reason": ["Say why the trigger date changes."]})
-    if trigger_date > timezone.localdate():
-        raise FlagError("A trigger date cannot be in the future.", problems={"trigger_date": ["It is in the future."]})
-    flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case__customer").get(pk=flag.pk)
+def obligations_recompute(flag: RegulatoryFlag) -> list[Obligation]:
+    """Recompute the flag's open obligations from its (corrected) trigger facts, inside the
+    caller's transaction with the flag locked; met obligations keep the dates they were met
+    against. Returns the recomputed obligations."""
     triggers = flag_triggers(flag)
     if not triggers:
-        raise FlagError("This flag starts no regulatory clock.")
-    key = triggers[0][1]
-    before = {o.rule_code: o.due_at.isoformat() for o in flag.obligations.all()}
-    flag.facts = {**flag.facts, key: trigger_date.isoformat()}
-    flag.save(update_fields=["facts"])
+        return []
     jurisdiction = flag.case.customer.jurisdiction
-    trigger, key, facts = flag_triggers(flag)[0]
+    trigger, key, facts = triggers[0]
     at = _triggered_at(facts[key], jurisdiction)
     rules = {rule.code: rule for rule in rules_for(trigger, jurisdiction, at.date())}
     changed = []
-    for obligation in flag.obligations.select_for_update().filter(satisfied_at__isnull=True):
+    for obligation in flag.obligations.select_for_update().filter(satisfied_at__isnull=True).order_by("due_at", "id"):
         rule = rules.get(obligation.rule_code)
         if rule is None:
             continue
@@ -132,15 +119,6 @@ def obligation_correct_trigger(*, actor: User, flag: RegulatoryFlag, trigger_dat
         obligation.save(update_fields=["triggered_at", "due_at", "warned_at", "breached_at"])
         changed.append(obligation)
     flag_next_due_refresh(flag)
-    audit_record(
-        actor=actor,
-        action="obligation.correct_trigger",
-        object_type="flag",
-        object_id=flag.pk,
-        before={"due": before},
-        after={"trigger_date": trigger_date.isoformat(), "reason": reason.strip(),
-               "due": {o.rule_code: o.due_at.isoformat() for o in changed}},
-    )  # fmt: skip
     return changed
 
 

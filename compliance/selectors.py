@@ -26,6 +26,11 @@ def flags_of_case(*, case: Case) -> list[RegulatoryFlag]:
     )
 
 
+def open_flag_kinds(case: Case) -> list[str]:
+    """The kinds of the case's flags (routing's ``flag_kind_sources``): one query."""
+    return list(RegulatoryFlag.objects.filter(case_id=case.pk).values_list("kind", flat=True).distinct())
+
+
 def flag_list_for_review(*, user) -> QuerySet[RegulatoryFlag]:
     """Flags awaiting review, nearest regulatory deadline first (then oldest submission)."""
     if role_of(user) not in ORG_WIDE_READERS:

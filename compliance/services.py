@@ -22,8 +22,8 @@ from cases.choices import OPEN_STATUSES, EventKind
 from cases.models import Case, CaseEvent
 from compliance.choices import FACTS, TWO_REVIEWER_KINDS, Fact, FlagKind, FlagStatus
 from compliance.errors import FlagError
-from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
-from compliance.obligations import flag_triggers, obligations_start
+from compliance.models import DecisionReason, FlagDecision, Obligation, RegulatoryFlag
+from compliance.obligations import flag_triggers, obligations_recompute, obligations_start
 from people.choices import Role
 from people.models import User
 from people.roles import can_work_cases, role_of
@@ -167,16 +167,42 @@ def _void_decisions(flag: RegulatoryFlag, *, at: datetime, reason: str) -> int:
     return FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).update(voided_at=at, void_reason=reason)
 
 
-@transaction.atomic
-def flag_update_facts(*, actor: User, flag: RegulatoryFlag, facts: dict, reason: str) -> RegulatoryFlag:
-    """Correct a flag's facts. Any standing sign-off is voided and the flag goes back to review."""
-    flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case__customer").get(pk=flag.pk)
-    if not reason.strip():
-        raise FlagError("Say why the facts change.", problems={"reason": ["Say why the facts change."]})
-    now = timezone.now()
+def _back_to_review(flag: RegulatoryFlag, *, now: datetime, why: str) -> int:
+    """Void the flag's standing sign-offs and, once submitted, freeze the evidence as it now is
+    so reviewers decide on what is there. Returns how many sign-offs were voided."""
+    voided = _void_decisions(flag, at=now, reason=why)
+    if flag.status != FlagStatus.RAISED:
+        flag.status = FlagStatus.IN_REVIEW
+        flag.signed_off_at = None
+        flag.evidence_hash = flag_evidence_hash(flag)
+    flag.version += 1
+    flag.save(update_fields=["facts", "status", "signed_off_at", "evidence_hash", "version"])
+    return voided
+
+
+def _lock_flag(flag: RegulatoryFlag) -> RegulatoryFlag:
+    return RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case__customer").get(pk=flag.pk)
+
+
+def _cleaned_facts(flag: RegulatoryFlag, facts: dict, *, now: datetime) -> dict:
     cleaned, problems = flag_facts_validate(flag.kind, facts, case=flag.case, today=timezone.localdate(now))
     if problems:
         raise FlagError("The flag is missing facts or has wrong ones.", problems=problems)
+    return cleaned
+
+
+@transaction.atomic
+def flag_update_facts(*, actor: User, flag: RegulatoryFlag, facts: dict, reason: str) -> RegulatoryFlag:
+    """Correct a flag's facts (people working the case). Any standing sign-off is voided and a
+    submitted flag goes back to review. A date a regulatory clock runs from is compliance's to
+    correct (:func:`flag_correct_trigger`)."""
+    flag = _lock_flag(flag)
+    if not can_work_cases(actor) or flag.case.team_id not in team_ids_of(actor):
+        raise FlagError("Only people working this case's team can correct its flag.", status_code=403)
+    if not reason.strip():
+        raise FlagError("Say why the facts change.", problems={"reason": ["Say why the facts change."]})
+    now = timezone.now()
+    cleaned = _cleaned_facts(flag, facts, now=now)
     if cleaned == flag.facts:
         return flag
     for _trigger, key, _facts in flag_triggers(flag):
@@ -188,19 +214,78 @@ def flag_update_facts(*, actor: User, flag: RegulatoryFlag, facts: dict, reason:
             )
     before = _snapshot(flag)
     flag.facts = cleaned
-    voided = _void_decisions(flag, at=now, reason="Facts changed after the decision.")
-    if flag.status != FlagStatus.RAISED:
-        flag.status = FlagStatus.IN_REVIEW
-        flag.signed_off_at = None
-        flag.evidence_hash = flag_evidence_hash(flag)
-    flag.version += 1
-    flag.save(update_fields=["facts", "status", "signed_off_at", "evidence_hash", "version"])
+    voided = _back_to_review(flag, now=now, why="Facts changed after the decision.")
     _event(flag.case, actor=actor, at=now, body=reason.strip(),
            data={"event": "facts_changed", "flag_id": flag.pk, "voided": voided})  # fmt: skip
     audit_record(
         actor=actor, action="flag.facts", object_type="flag", object_id=flag.pk, before=before, after=_snapshot(flag)
     )
     return flag
+
+
+def flag_trigger_key(flag: RegulatoryFlag) -> str | None:
+    """The fact a flag's regulatory clocks run from (e.g. the Reg E notice date), if any."""
+    triggers = flag_triggers(flag)
+    return triggers[0][1] if triggers else None
+
+
+@transaction.atomic
+def flag_correct_trigger(*, actor: User, flag: RegulatoryFlag, trigger_date: date, reason: str) -> list[Obligation]:
+    """A compliance reviewer corrects when the trigger happened (with a reason). The flag's open
+    obligations are recomputed from the new date, a standing sign-off is voided (the facts it
+    decided on changed), and both the case timeline and the audit ledger say so. Returns the
+    obligations whose due date was recomputed."""
+    if role_of(actor) not in REVIEWER_ROLES:
+        raise FlagError("Only a compliance reviewer can correct a trigger date.", status_code=403)
+    if not reason.strip():
+        raise FlagError("Say why the trigger date changes.", problems={"reason": ["Say why the trigger date changes."]})
+    flag = _lock_flag(flag)
+    key = flag_trigger_key(flag)
+    if key is None:
+        raise FlagError("This flag starts no regulatory clock.")
+    now = timezone.now()
+    cleaned = _cleaned_facts(flag, {**flag.facts, key: trigger_date.isoformat()}, now=now)
+    if cleaned == flag.facts:
+        raise FlagError("That is already the trigger date.", problems={"trigger_date": ["Nothing to correct."]})
+    before = _snapshot(flag)
+    due_before = {o.rule_code: o.due_at.isoformat() for o in flag.obligations.all()}
+    flag.facts = cleaned
+    voided = _back_to_review(flag, now=now, why="Trigger date corrected after the decision.")
+    changed = obligations_recompute(flag)
+    _event(flag.case, actor=actor, at=now, body=reason.strip(),
+           data={"event": "trigger_corrected", "flag_id": flag.pk, "kind": flag.kind, "voided": voided,
+                 "trigger_date": cleaned[key],
+                 "obligations": [{"rule": o.rule_name, "due_at": o.due_at.isoformat()} for o in changed]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="obligation.correct_trigger",
+        object_type="flag",
+        object_id=flag.pk,
+        before={**before, "due": due_before},
+        after={**_snapshot(flag), "trigger_date": cleaned[key], "reason": reason.strip(),
+               "due": {o.rule_code: o.due_at.isoformat() for o in changed}},
+    )  # fmt: skip
+    return changed
+
+
+def flag_evidence_added(case: Case, event: CaseEvent, actor: User | None) -> None:
+    """Registered in cases.registry.evidence_added: a reply or customer message on a case whose
+    flag is in review or signed off voids standing sign-offs and freezes the new evidence for
+    review, so no decision stands on evidence its reviewer never saw."""
+    flags = RegulatoryFlag.objects.select_for_update(of=("self",)).filter(
+        case_id=case.pk, status__in=(FlagStatus.IN_REVIEW, FlagStatus.SIGNED_OFF)
+    )
+    now = timezone.now()
+    for flag in flags.select_related("case").order_by("id"):
+        before = _snapshot(flag)
+        voided = _back_to_review(flag, now=now, why="New evidence on the case after the decision.")
+        _event(case, actor=actor, at=now,
+               data={"event": "evidence_changed", "flag_id": flag.pk, "kind": flag.kind, "voided": voided,
+                     "event_id": event.pk})  # fmt: skip
+        audit_record(
+            actor=actor, action="flag.evidence_changed", object_type="flag", object_id=flag.pk,
+            before=before, after=_snapshot(flag),
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -256,9 +341,10 @@ def _sign_off_refusal(actor: User, flag: RegulatoryFlag, reason: DecisionReason 
 
 
 def flag_sign_off(
-    *, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, note: str = "", seen_hash: str = ""
+    *, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, seen_hash: str, note: str = ""
 ) -> RegulatoryFlag:
-    """Record the actor's decision on the evidence they saw (``seen_hash``, the page's digest).
+    """Record the actor's decision on the evidence they saw (``seen_hash``: the digest the page
+    or API showed them; it must still match the case's evidence now).
 
     Refuses (FlagError, 403 for a forbidden person, 409 for moved evidence) without changing
     the flag, and audits every refusal in its own transaction so it outlives the refusal.
@@ -283,8 +369,10 @@ def _sign_off(*, actor: User, flag: RegulatoryFlag, reason: DecisionReason | Non
     refusal = _sign_off_refusal(actor, flag, reason)
     if refusal:
         raise FlagError(refusal, status_code=403)
+    if not seen_hash:
+        raise FlagError("Name the evidence you reviewed: the sign-off records its digest.", status_code=400)
     current = flag_evidence_hash(flag)
-    if current != flag.evidence_hash or (seen_hash and seen_hash != current):
+    if current != flag.evidence_hash or seen_hash != current:
         raise FlagError(
             "The evidence changed since it was submitted or since you opened it; review it again.", status_code=409
         )

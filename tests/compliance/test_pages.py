@@ -151,7 +151,7 @@ def test_the_case_worker_records_an_obligation_met_and_then_the_case_can_resolve
     from compliance.models import Obligation
     from compliance.services import flag_sign_off
 
-    flag_sign_off(actor=reviewer, flag=submitted, reason=reasons["no_error_found"])
+    flag_sign_off(actor=reviewer, flag=submitted, seen_hash=submitted.evidence_hash, reason=reasons["no_error_found"])
     obligation = Obligation.objects.get(flag=submitted)
     client = client_for(agent)
     assert 'class="stack obligation-met"' in client.get(f"/cases/{submitted.case.reference}/").content.decode()
