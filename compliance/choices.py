@@ -86,3 +86,20 @@ FACTS: dict[str, tuple[Fact, ...]] = {
 
 # Kinds whose sign-off always needs two distinct reviewers (sanctions clearance).
 TWO_REVIEWER_KINDS = frozenset({FlagKind.SANCTIONS_MATCH})
+
+
+# What meets each obligation, as the case worker reads it (``Obligation.satisfied_by`` codes).
+SATISFIED_BY = {
+    "investigation_completed": "the investigation is completed and its outcome recorded",
+    "provisional_credit_notice_sent": "the provisional-credit notice is sent to the customer",
+    "results_notice_sent": "the results notice is sent to the customer",
+    "company_response_sent": "the company's response is sent through the CFPB portal",
+    "final_response_sent": "the final response is sent to the consumer",
+    "sar_filed": "the SAR is filed",
+    "blocking_report_filed": "the blocking report is filed with OFAC",
+    "reject_report_filed": "the reject report is filed with OFAC",
+    "complaint_acknowledged": "the complaint is acknowledged to the customer",
+    "idr_response_sent": "the IDR response (or a delay notice) is sent",
+    "afca_response_sent": "the response is lodged with AFCA",
+    "smr_submitted": "the SMR is submitted to AUSTRAC",
+}

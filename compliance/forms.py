@@ -24,6 +24,26 @@ def facts_form_class(kind: str) -> type[forms.Form]:
     return type(f"{kind.title()}FactsForm", (forms.Form,), fields)
 
 
+def facts_correction_form_class(kind: str, *, trigger_key: str | None) -> type[forms.Form]:
+    """The facts form plus the reason for the correction. The date a regulatory clock runs
+    from is shown but not editable here: compliance corrects it on the review page."""
+    base = facts_form_class(kind)
+    reason = forms.CharField(
+        label="Why the facts change", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+    form_class = type(f"{base.__name__}Correction", (base,), {"reason": reason})
+    if trigger_key:
+        field = form_class.base_fields[trigger_key]
+        field.disabled = True
+        field.help_text = "A regulatory clock runs from this date; only compliance can correct it."
+    return form_class
+
+
+class TriggerCorrectionForm(forms.Form):
+    trigger_date = forms.DateField(label="Correct trigger date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Why", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class KindForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Choose the kind of flag"), *FlagKind.choices])
 

@@ -160,6 +160,12 @@ class Obligation(models.Model):
         return f"{self.case_id} {self.rule_code} due {self.due_at:%Y-%m-%d}"
 
     @property
+    def satisfied_by_label(self) -> str:
+        from compliance.choices import SATISFIED_BY
+
+        return SATISFIED_BY.get(self.satisfied_by, self.satisfied_by.replace("_", " "))
+
+    @property
     def due_day(self):
         """The last day of the deadline in its jurisdiction (it is due as that day ends)."""
         from datetime import timedelta

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from compliance.choices import FlagStatus
 from compliance.models import FlagDecision, Obligation, RegulatoryFlag
 from people.roles import ORG_WIDE_READERS, role_of
@@ -35,10 +36,38 @@ def flag_list_for_review(*, user) -> QuerySet[RegulatoryFlag]:
     """Flags awaiting review, nearest regulatory deadline first (then oldest submission)."""
     if role_of(user) not in ORG_WIDE_READERS:
         return RegulatoryFlag.objects.none()
+    # Counted per row shown (a correlated subquery after LIMIT), not grouped over every flag.
+    standing = (
+        FlagDecision.objects.filter(flag=OuterRef("pk"), voided_at__isnull=True)
+        .order_by()
+        .values("flag")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     return (
         RegulatoryFlag.objects.filter(status=FlagStatus.IN_REVIEW)
         .select_related("case", "case__customer", "raised_by")
+        .annotate(decisions_standing=Coalesce(Subquery(standing, output_field=IntegerField()), 0))
         .order_by(F("next_due_at").asc(nulls_last=True), "submitted_at", "id")
+    )
+
+
+def flag_evidence(*, flag: RegulatoryFlag) -> list[CaseEvent]:
+    """What the reviewer decides on besides the facts: the customer's messages and our replies,
+    oldest first (exactly what ``flag_evidence_hash`` covers)."""
+    from compliance.services import EVIDENCE_KINDS
+
+    return list(
+        CaseEvent.objects.filter(case_id=flag.case_id, kind__in=EVIDENCE_KINDS).select_related("actor").order_by("id")
+    )
+
+
+def flag_decisions_voided(*, flag: RegulatoryFlag) -> list[FlagDecision]:
+    """Sign-offs that no longer stand (the evidence or facts moved after them), newest first."""
+    return list(
+        FlagDecision.objects.filter(flag=flag, voided_at__isnull=False)
+        .select_related("reviewer", "reason")
+        .order_by("-voided_at", "-id")
     )
 
 

@@ -318,7 +318,9 @@ def _worked_on(user: User, case_id: int) -> bool:
     )
 
 
-def _sign_off_refusal(actor: User, flag: RegulatoryFlag, reason: DecisionReason | None) -> str | None:
+def flag_sign_off_blocker(actor: User, flag: RegulatoryFlag) -> str | None:
+    """Why ``actor`` may not sign this flag off now, whatever reason code they pick (None when
+    they may): the page shows it instead of a form that could only be refused."""
     if role_of(actor) not in REVIEWER_ROLES:
         return "Only compliance reviewers sign off regulatory flags."
     if flag.status == FlagStatus.RAISED:
@@ -331,12 +333,19 @@ def _sign_off_refusal(actor: User, flag: RegulatoryFlag, reason: DecisionReason 
         return "You submitted this flag for review; someone else must sign it off."
     if _worked_on(actor, flag.case_id):
         return "You worked on this case; someone who did not must sign it off."
+    if FlagDecision.objects.filter(flag=flag, reviewer=actor, voided_at__isnull=True).exists():
+        return "You have already signed off this flag; the second sign-off must come from another reviewer."
+    return None
+
+
+def _sign_off_refusal(actor: User, flag: RegulatoryFlag, reason: DecisionReason | None) -> str | None:
+    blocker = flag_sign_off_blocker(actor, flag)
+    if blocker:
+        return blocker
     if reason is None or not reason.is_active:
         return "Choose a reason code."
     if flag.kind not in reason.kinds:
         return f"{reason.label!r} is not a decision for a {FlagKind(flag.kind).label.lower()} flag."
-    if FlagDecision.objects.filter(flag=flag, reviewer=actor, voided_at__isnull=True).exists():
-        return "You have already signed off this flag; the second sign-off must come from another reviewer."
     return None
 
 

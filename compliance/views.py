@@ -13,13 +13,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.access import can_edit_case, get_case_for_user
 from compliance import services
-from compliance.choices import FACTS, FlagKind
+from compliance.choices import FACTS, FlagKind, FlagStatus
 from compliance.errors import FlagError
-from compliance.forms import KindForm, SignOffForm, facts_form_class
+from compliance.filters import FlagReviewFilter
+from compliance.forms import KindForm, SignOffForm, TriggerCorrectionForm, facts_correction_form_class, facts_form_class
 from compliance.models import Obligation, RegulatoryFlag
 from compliance.obligations import obligation_satisfy
-from compliance.selectors import flag_list_for_review, flags_of_case, obligations_needing_attention
-from compliance.services import REVIEWER_ROLES, flag_evidence_hash
+from compliance.selectors import (
+    flag_decisions_voided,
+    flag_evidence,
+    flag_list_for_review,
+    flags_of_case,
+    obligations_needing_attention,
+)
+from compliance.services import REVIEWER_ROLES, flag_evidence_hash, flag_sign_off_blocker, flag_trigger_key
 from people.roles import role_of
 
 
@@ -75,11 +82,19 @@ def flag_submit(request, pk: int):
 def review_queue(request):
     if role_of(request.user) not in REVIEWER_ROLES and not request.user.is_superuser:
         raise PermissionDenied("The review queue is for compliance reviewers.")
-    page = Paginator(flag_list_for_review(user=request.user), settings.CASE_QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    qs = flag_list_for_review(user=request.user)
+    filterset = FlagReviewFilter(request.GET, queryset=qs, request=request)
+    status = 200
+    if filterset.is_valid():
+        flags = filterset.qs
+    else:
+        flags, status = qs.none(), 400
+    page = Paginator(flags, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     attention = obligations_needing_attention(user=request.user, now=timezone.now())
-    return render(request, "compliance/review_queue.html", {"page": page, **attention})
+    context = {"page": page, "filter": filterset, "querystring": query.urlencode(), **attention}
+    return render(request, "compliance/review_queue.html", context, status=status)
 
 
 def _fact_text(fact, value) -> str:
@@ -110,21 +125,103 @@ def flag_review(request, pk: int):
                     seen_hash=form.cleaned_data["seen_hash"],
                 )
             except FlagError as exc:
-                form.add_error(None, exc.message)
                 status = exc.status_code
+                if status == 409:
+                    # The evidence moved: show it as it is now, with a form that names it.
+                    messages.error(request, exc.message)
+                    form = SignOffForm(kind=flag.kind, initial={"seen_hash": flag_evidence_hash(flag)})
+                else:
+                    form.add_error(None, exc.message)
             else:
                 messages.success(request, "Decision recorded.")
                 return redirect("compliance:review", pk=flag.pk)
         else:
             status = 400
+    return _render_review(request, flag, form=form if reviewer else None, status=status)
+
+
+def _render_review(request, flag: RegulatoryFlag, *, form=None, trigger_form=None, status: int = 200):
+    reviewer = role_of(request.user) in REVIEWER_ROLES
+    trigger_key = flag_trigger_key(flag)
+    if reviewer and trigger_key and trigger_form is None:
+        trigger_form = TriggerCorrectionForm(initial={"trigger_date": flag.facts.get(trigger_key)})
     [flag_with_details] = [f for f in flags_of_case(case=flag.case) if f.pk == flag.pk]
     context = {
         "flag": flag_with_details,
         "case": flag.case,
         "facts": [(fact.label, _fact_text(fact, flag.facts.get(fact.key))) for fact in FACTS[flag.kind]],
-        "form": form if reviewer else None,
+        "form": form,
+        "blocker": flag_sign_off_blocker(request.user, flag) if flag.status == FlagStatus.IN_REVIEW else None,
+        "trigger_form": trigger_form if trigger_key else None,
+        "trigger_label": next((f.label for f in FACTS[flag.kind] if f.key == trigger_key), ""),
+        "evidence": flag_evidence(flag=flag),
+        "voided": flag_decisions_voided(flag=flag),
+        "can_correct_facts": can_edit_case(request.user, flag.case) and flag.case.is_open,
     }
     return render(request, "compliance/flag_review.html", context, status=status)
+
+
+@require_POST
+def flag_trigger(request, pk: int):
+    """A compliance reviewer corrects the date the flag's regulatory clocks run from."""
+    flag = _flag_for(request, pk)
+    if role_of(request.user) not in REVIEWER_ROLES:
+        raise PermissionDenied("Only a compliance reviewer can correct a trigger date.")
+    form = TriggerCorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.flag_correct_trigger(
+                actor=request.user, flag=flag, trigger_date=form.cleaned_data["trigger_date"],
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except FlagError as exc:
+            _add_problems(form, exc, rename={flag_trigger_key(flag): "trigger_date"})
+        else:
+            messages.success(
+                request, "Trigger date corrected; the clocks were recomputed and the flag is back in review."
+            )
+            return redirect("compliance:review", pk=flag.pk)
+    sign_off = SignOffForm(kind=flag.kind, initial={"seen_hash": flag_evidence_hash(flag)})
+    return _render_review(request, flag, form=sign_off, trigger_form=form, status=400 if form.errors else 200)
+
+
+def _add_problems(form, exc: FlagError, *, rename: dict | None = None) -> None:
+    """Put a service's problems on the form's fields (or on the form when no field fits)."""
+    rename = rename or {}
+    for key, problems in exc.problems.items():
+        field = rename.get(key, key)
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+    if not exc.problems:
+        form.add_error(None, exc.message)
+
+
+@require_http_methods(["GET", "POST"])
+def flag_facts(request, pk: int):
+    """People working the case correct a flag's facts, saying why; a standing sign-off is voided."""
+    flag = _flag_for(request, pk)
+    if not can_edit_case(request.user, flag.case):
+        raise PermissionDenied("Only people working this case can correct its flag.")
+    trigger_key = flag_trigger_key(flag)
+    form_class = facts_correction_form_class(flag.kind, trigger_key=trigger_key)
+    form = form_class(request.POST or None, initial=flag.facts)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            facts = {key: value for key, value in form.cleaned_data.items() if key != "reason"}
+            try:
+                services.flag_update_facts(
+                    actor=request.user, flag=flag, facts=facts, reason=form.cleaned_data["reason"]
+                )
+            except FlagError as exc:
+                _add_problems(form, exc)
+                status = exc.status_code
+            else:
+                messages.success(request, "Flag facts corrected.")
+                return redirect("cases:detail", reference=flag.case.reference)
+        else:
+            status = 400
+    return render(request, "compliance/flag_facts.html", {"flag": flag, "case": flag.case, "form": form}, status=status)
 
 
 @require_POST
@@ -141,5 +238,5 @@ def obligation_met(request, pk: int):
         messages.error(request, "Say what was done (e.g. results letter sent on 3 Dec).")
         return redirect("cases:detail", reference=case.reference)
     obligation_satisfy(actor=request.user, obligation=obligation, note=note)
-    messages.success(request, f"Recorded: {obligation.rule_name} met.")
+    messages.success(request, f"Recorded that '{obligation.rule_name}' is met.")
     return redirect("cases:detail", reference=case.reference)

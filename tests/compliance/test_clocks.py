@@ -492,3 +492,10 @@ def test_an_unknown_trigger_is_named():
 
 def test_every_rule_trigger_has_its_facts_listed():
     assert {r.trigger for r in RULES} <= set(clocks.TRIGGER_FACTS)
+
+
+def test_every_rule_says_in_words_what_meets_it():
+    from compliance.choices import SATISFIED_BY
+    from compliance.clocks import RULES
+
+    assert {rule.satisfied_by for rule in RULES} <= set(SATISFIED_BY)

@@ -95,6 +95,11 @@ def test_the_flagger_cannot_sign_off_and_is_told_why(client_for, agent, case, re
     assert response.status_code == 403
     assert "You raised this flag" in response.content.decode()
     assert not FlagDecision.objects.exists()
+    # Opening the flag, they are told why instead of being shown a form that can only refuse.
+    page = client_for(flagger).get(f"/compliance/flags/{flag.pk}/").content.decode()
+    assert 'id="sign-off-blocked"' in page and "You raised this flag" in page and 'id="sign-off-form"' not in page
+    page = client_for(agent).get(f"/compliance/flags/{flag.pk}/").content.decode()
+    assert "Only compliance reviewers sign off" in page and 'id="sign-off-form"' not in page
 
 
 def test_an_agent_cannot_post_a_sign_off(client_for, agent, submitted, reasons):
@@ -169,3 +174,120 @@ def test_the_case_worker_records_an_obligation_met_and_then_the_case_can_resolve
     case.refresh_from_db()
     assert response.status_code == 302
     assert case.status == "resolved"
+
+
+def test_the_review_queue_filters_by_kind_country_deadline_and_stage(
+    client_for, reviewer, agent, team, reasons, django_assert_max_num_queries
+):
+    from compliance.services import flag_sign_off
+    from tests.factories import CaseFactory, CustomerFactory
+
+    reg_e = flag_submit(actor=agent, flag=flag_raise(actor=agent, case=CaseFactory(team=team),
+                                                     kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E))  # fmt: skip
+    au_case = CaseFactory(team=team, customer=CustomerFactory(jurisdiction="AU-VIC"))
+    sanctions = flag_submit(actor=agent, flag=flag_raise(
+        actor=agent, case=au_case, kind=FlagKind.SANCTIONS_MATCH,
+        facts={"list_name": "OFAC SDN", "match_score": "91"}))  # fmt: skip
+    flag_sign_off(actor=reviewer, flag=sanctions, seen_hash=sanctions.evidence_hash,
+                  reason=reasons["sanctions_false_positive"])  # fmt: skip
+    client = client_for(reviewer)
+
+    def shown(query: str) -> set[str]:
+        table = client.get(f"/compliance/?{query}").content.decode().split('id="review-queue"')[1]
+        return {ref for ref in (reg_e.case.reference, au_case.reference) if ref in table}
+
+    assert shown("") == {reg_e.case.reference, au_case.reference}
+    assert shown("kind=sanctions_match") == {au_case.reference}
+    assert shown("country=US") == {reg_e.case.reference}
+    assert shown("deadline=none") == {au_case.reference}
+    assert shown("deadline=7d") == set()
+    assert shown("stage=second") == {au_case.reference}
+    assert shown("stage=undecided") == {reg_e.case.reference}
+    # The reviewer already signed the sanctions flag once: it waits for someone else.
+    assert shown("mine=true") == {reg_e.case.reference}
+    assert "1 of 2" in client.get("/compliance/?kind=sanctions_match").content.decode()
+    with django_assert_max_num_queries(9):
+        client.get("/compliance/?kind=sanctions_match&country=AU&stage=second&mine=true&submitted_after=2026-11-01")
+
+
+def test_unknown_review_filters_answer_400_with_the_reason(client_for, reviewer, submitted):
+    response = client_for(reviewer).get("/compliance/?kind=bogus&submitted_after=yesterday")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Select a valid choice" in html and "Enter a valid date" in html
+    assert submitted.case.reference not in html.split('id="review-queue"')[1]
+
+
+def test_the_review_page_shows_the_evidence_the_reviewer_signs_off_on(client_for, reviewer, agent, submitted):
+    from cases.services import case_add_customer_message, case_add_message
+
+    case_add_customer_message(actor=None, case=submitted.case, body="I never made the 250 transfer.")
+    case_add_message(actor=agent, case=submitted.case, body="Internal: checked the card logs.", internal=True)
+    html = client_for(reviewer).get(f"/compliance/flags/{submitted.pk}/").content.decode()
+    evidence = html.split('id="flag-evidence"')[1].split("</ol>")[0]
+
+    assert "I never made the 250 transfer." in evidence
+    assert "checked the card logs" not in evidence  # internal notes are not evidence
+    assert 'id="trigger-form"' in html and 'name="trigger_date" value="2026-11-18"' in html
+
+
+def test_an_agent_corrects_the_facts_and_the_sign_off_is_voided(client_for, agent, reviewer, submitted, reasons):
+    from compliance.services import flag_sign_off
+
+    flag_sign_off(actor=reviewer, flag=submitted, seen_hash=submitted.evidence_hash, reason=reasons["no_error_found"])
+    client = client_for(agent)
+    form = client.get(f"/compliance/flags/{submitted.pk}/facts/").content.decode()
+    assert 'name="amount" value="250.00"' in form
+    assert "only compliance can correct it" in form  # the notice date is the clock's trigger
+
+    refused = client.post(f"/compliance/flags/{submitted.pk}/facts/", {**REG_E, "amount": "300.00", "reason": ""})
+    assert refused.status_code == 400 and "Say why the facts change." in refused.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.status == FlagStatus.SIGNED_OFF
+
+    # A changed notice date in the post is ignored: the field is not the agent's to change.
+    correction = {**REG_E, "notice_date": "2026-11-17", "amount": "300.00", "reason": "Customer sent the statement"}
+    client.post(f"/compliance/flags/{submitted.pk}/facts/", correction)
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.facts["amount"], submitted.facts["notice_date"]) == (
+        FlagStatus.IN_REVIEW, "300.00", "2026-11-18")  # fmt: skip
+    assert FlagDecision.objects.get().voided_at is not None
+    review = client_for(reviewer).get(f"/compliance/flags/{submitted.pk}/").content.decode()
+    assert "1 voided sign-off" in review and "Facts changed after the decision." in review
+
+
+def test_only_compliance_corrects_the_trigger_date_from_the_review_page(client_for, agent, reviewer, submitted):
+    url = f"/compliance/flags/{submitted.pk}/trigger/"
+    assert client_for(agent).post(url, {"trigger_date": "2026-11-17", "reason": "x"}).status_code == 403
+
+    client = client_for(reviewer)
+    bad = client.post(url, {"trigger_date": "2026-11-10", "reason": "Call log"})
+    assert bad.status_code == 400 and "cannot predate the transfer" in bad.content.decode()
+    assert client.post(url, {"trigger_date": "2026-11-17", "reason": ""}).status_code == 400
+
+    done = client.post(url, {"trigger_date": "2026-11-17", "reason": "Call log shows the 17th"}, follow=True)
+    html = done.content.decode()
+    assert "Trigger date corrected" in html
+    # Tue 17 Nov plus ten business days, Thanksgiving skipped: Wed 2 December.
+    assert "due by the end of Wed 2 Dec 2026" in html.split('id="flag-clocks"')[1]
+
+
+def test_a_sign_off_on_evidence_that_moved_meanwhile_is_refused_with_a_fresh_form(
+    client_for, agent, reviewer, submitted, reasons
+):
+    from cases.services import case_add_customer_message
+
+    client = client_for(reviewer)
+    seen = flag_evidence_hash(submitted)
+    case_add_customer_message(actor=agent, case=submitted.case, body="One more thing: it happened twice.")
+
+    response = client.post(f"/compliance/flags/{submitted.pk}/",
+                           {"reason": reasons["no_error_found"].pk, "seen_hash": seen})  # fmt: skip
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The evidence changed" in html and "it happened twice" in html
+    submitted.refresh_from_db()
+    assert f'value="{submitted.evidence_hash}"' in html
+    assert not FlagDecision.objects.exists()
