@@ -24,6 +24,8 @@ class MessageForm(forms.Form):
         error_messages={"required": "Write something before sending."},
     )
     internal = forms.BooleanField(required=False)
+    # Set by the case page when a reply template is inserted: the template version used.
+    macro_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class StatusForm(VersionedForm):

@@ -20,6 +20,11 @@ their ``AppConfig.ready()``. Every hook point is listed in this module so the fl
 - ``case_panels``: ``panel(user, case, editable) -> dict | None``; a side panel for the case
   page, ``{"template": "<app>/_x.html", ...context}``. One query per panel at most, so the
   case page's query count stays fixed.
+- ``routing_eligibility``: ``check(cases, user_ids) -> {case_id: {user_id: [reason, ...]}}``,
+  where ``cases`` is a list of ``(case, CaseFacts)``; a reason ("not trained: Scam SOP v4")
+  keeps that person from being given that case by routing or "Get next case", and shows in
+  the routing explanation. Called once per routing chunk: one query for the whole chunk,
+  never one per person or case (knowledge: SOP acknowledgements a flag kind requires).
 """
 
 from __future__ import annotations
@@ -33,3 +38,4 @@ sla_breach_handlers: list[Callable[[Any, Any], None]] = []
 evidence_added: list[Callable[[Any, Any, Any], None]] = []
 visibility_grants: list[Callable[[Any], Any]] = []
 case_panels: list[Callable[[Any, Any, bool], dict | None]] = []
+routing_eligibility: list[Callable[[list, list[int]], dict[int, dict[int, list[str]]]]] = []

@@ -10,7 +10,9 @@ per chunk, and each case in it sees the assignments made before it).
    (category, jurisdiction, language, customer tier, flag kinds) moves it to the rule's team. A
    case escalated, reopened or unassigned keeps its team (a rule would undo the escalation).
 2. **Agent**: among the team's active agents and specialists, those on shift now in their own
-   time zone, holding the rule's required skills and below their capacity; the least loaded
+   time zone, holding the rule's required skills, not held back by a higher app's eligibility
+   rule (``cases.registry.routing_eligibility``: trained on the SOPs the case's flag kinds
+   require) and below their capacity; the least loaded
    wins, then whoever has waited longest since their last case, then the lower id.
 3. **Record**: every run writes a :class:`RoutingDecision` naming the rule, every candidate and
    why each was passed over ("off shift", "at capacity 8/8", "missing skill: scam").
@@ -206,6 +208,8 @@ def _passed_over(person: Person, winner: Person) -> str:
 
 
 def _refusal_kind(reason: str) -> str:
+    if reason.startswith("not trained"):
+        return "not trained"
     if reason.startswith("at capacity"):
         return "at capacity"
     if reason.startswith("missing skill"):
@@ -213,8 +217,13 @@ def _refusal_kind(reason: str) -> str:
     return reason
 
 
-def choose(people: list[Person], *, required: list[str], team: Team) -> tuple[Person | None, list[dict], str]:
+def choose(
+    people: list[Person], *, required: list[str], team: Team, blocked: dict[int, list[str]] | None = None
+) -> tuple[Person | None, list[dict], str]:
     """Pick who takes a case among ``people`` and explain it; changes nothing.
+
+    ``blocked`` maps a person's id to reasons higher apps gave for keeping this case from them
+    (see :func:`eligibility_blocks`), e.g. "not trained: Scam SOP v4".
 
     Returns the winner (or None), the candidate rows as stored on the decision (the winner
     first, then the other eligible people in rank order, then the rest by name) and the
@@ -225,6 +234,7 @@ def choose(people: list[Person], *, required: list[str], team: Team) -> tuple[Pe
     for person in people:
         reasons = [] if person.on_shift else ["off shift"]
         reasons += [f"missing skill: {skill}" for skill in required if skill not in person.skills]
+        reasons += (blocked or {}).get(person.user_id, [])
         if not reasons and person.load >= person.capacity:
             reasons.append(f"at capacity {person.load}/{person.capacity}")
         if reasons:
@@ -312,6 +322,21 @@ def _team_people(team_ids: list[int], *, now: datetime) -> dict[int, list[Person
     return {team_id: list(members.values()) for team_id, members in teams.items()}
 
 
+def eligibility_blocks(cases: list[tuple[Case, CaseFacts]], user_ids: list[int]) -> dict[int, dict[int, list[str]]]:
+    """Why higher apps keep people from cases (``cases.registry.routing_eligibility``), merged:
+    ``{case_id: {user_id: [reasons]}}``. Each hook is asked once for the whole set."""
+    from cases import registry
+
+    merged: dict[int, dict[int, list[str]]] = {}
+    if not cases or not user_ids:
+        return merged
+    for check in registry.routing_eligibility:
+        for case_id, by_user in check(cases, user_ids).items():
+            for user_id, reasons in by_user.items():
+                merged.setdefault(case_id, {}).setdefault(user_id, []).extend(reasons)
+    return merged
+
+
 def _open_load(user_ids: list[int]) -> dict[int, int]:
     """Open cases each person owns: one aggregate over the assignee's partial open-cases index."""
     if not user_ids:
@@ -382,9 +407,10 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
     else:
         placeable = set()
     plans = []
+    facts_of = {case.pk: case_facts(case) for case in cases}
     for case in cases:
         before = _snapshot(case)
-        rule = rule_for(case_facts(case), rules)
+        rule = rule_for(facts_of[case.pk], rules)
         from_team = None
         if rule is not None and rule.target_team_id != case.team_id:
             if case.pk in placeable:
@@ -404,6 +430,8 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
         _lock_users(hopeful)
     for user_id, load in _open_load(list(everyone)).items():
         everyone[user_id].load = load
+    # Training and other eligibility rules of higher apps: one look for the whole chunk.
+    blocks = eligibility_blocks([(case, facts_of[case.pk]) for case, *_ in plans], sorted(everyone))
 
     decisions: list[RoutingDecision] = []
     winners: list[Person | None] = []
@@ -423,7 +451,9 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
             summary = f"{team} takes no automatic assignments: left in its queue for a member to pull."
         else:
             required = list(rule.required_skills) if rule else []
-            winner, rows, summary = choose(people_of.get(team.pk, []), required=required, team=team)
+            winner, rows, summary = choose(
+                people_of.get(team.pk, []), required=required, team=team, blocked=blocks.get(case.pk)
+            )
             outcome = RoutingOutcome.ASSIGNED if winner else RoutingOutcome.NO_CANDIDATE
         if winner is not None:
             winner.load += 1
@@ -577,7 +607,8 @@ def case_claim_next(*, actor: User, now: datetime | None = None) -> Case | None:
     """Give the person the most urgent unassigned open case of their teams they are able to take.
 
     Most urgent: earliest SLA due time (cases with no running timer last), then priority, then
-    oldest. Cases whose routing rule needs a skill the person lacks are skipped. Returns the
+    oldest. Cases whose routing rule needs a skill the person lacks, or that an eligibility
+    hook keeps from them (not trained on a required SOP), are skipped. Returns the
     case, now assigned to them with a decision (trigger "pull") on record, or None when no case
     is free. Raises CaseError if their role does not work cases or they are at capacity.
     """
@@ -609,7 +640,7 @@ def case_claim_next(*, actor: User, now: datetime | None = None) -> Case | None:
         if case is None:
             return None
         missing = [skill for skill in _required_skills(case, rules) if skill not in (me.skills or [])]
-        if missing:
+        if missing or eligibility_blocks([(case, case_facts(case))], [me.pk]).get(case.pk):
             skipped.append(case.pk)
             continue
         return _claim(case, me, load=load, now=now)

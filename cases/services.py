@@ -112,11 +112,15 @@ def case_create(
 
 
 @transaction.atomic
-def case_add_message(*, actor: User, case: Case, body: str, internal: bool) -> CaseEvent:
+def case_add_message(
+    *, actor: User, case: Case, body: str, internal: bool, macro_version_id: int | None = None
+) -> CaseEvent:
     """Post a public reply (the customer sees it) or an internal note (they never do).
 
     A first public reply records ``first_response_at`` and moves a new case to open.
     Appending never conflicts with another editor, so no version is required.
+    ``macro_version_id`` names the reply template version the reply started from; a public
+    reply keeps it on its event, so the approved wording can be shown beside what was sent.
     """
     body = body.strip()
     if not body:
@@ -128,7 +132,10 @@ def case_add_message(*, actor: User, case: Case, body: str, internal: bool) -> C
         raise CaseError("This case is closed; open a new case for a follow-up.")
     now = timezone.now()
     before = _snapshot(case)
-    event = _event(case, kind=EventKind.NOTE if internal else EventKind.REPLY, actor=actor, at=now, body=body)
+    data = {"macro_version_id": macro_version_id} if macro_version_id and not internal else None
+    event = _event(
+        case, kind=EventKind.NOTE if internal else EventKind.REPLY, actor=actor, at=now, body=body, data=data
+    )
     fields = ["updated_at", "version"]
     if not internal:
         if case.first_response_at is None:
@@ -150,7 +157,7 @@ def case_add_message(*, actor: User, case: Case, body: str, internal: bool) -> C
         object_type="case",
         object_id=case.reference,
         before=before,
-        after={**_snapshot(case), "event_id": event.pk},
+        after={**_snapshot(case), "event_id": event.pk, **(data or {})},
     )
     return event
 

@@ -267,7 +267,13 @@ def case_message(request, reference: str):
         return _render_case(request, case, status=400, forms={"message": form})
     internal = form.cleaned_data["internal"] or request.POST.get("kind") == "note"
     try:
-        services.case_add_message(actor=request.user, case=case, body=form.cleaned_data["body"], internal=internal)
+        services.case_add_message(
+            actor=request.user,
+            case=case,
+            body=form.cleaned_data["body"],
+            internal=internal,
+            macro_version_id=form.cleaned_data["macro_version"],
+        )
     except CaseError as exc:
         return _domain_error(request, reference, "message", form, exc)
     return _after_write(request, case, "Internal note added." if internal else "Reply sent to the customer.")

@@ -66,10 +66,10 @@ INSTALLED_APPS = [
     # Our apps, lowest first: a lower app never imports a higher one.
     "audit",
     "people",
-    "knowledge",
     "cases",
     "escalations",
     "compliance",
+    "knowledge",
     "metrics",
 ]
 
@@ -170,8 +170,22 @@ CELERY_TASK_ROUTES = {
     "escalations.tasks.*": {"queue": "sla"},
     "compliance.tasks.*": {"queue": "sla"},
     "cases.routing_tasks.*": {"queue": "routing"},
+    "knowledge.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Reminders to acknowledge SOP versions: at most one a day per person and version (the
+    # unique reminder row), so an hourly run only reaches people who became due since.
+    "knowledge-ack-reminders": {
+        "task": "knowledge.tasks.ack_reminders_task",
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3600},
+    },
+    # Last week's QA sample per agent; a run after the first in a week draws nothing.
+    "knowledge-qa-sample": {
+        "task": "knowledge.tasks.qa_sample_task",
+        "schedule": timedelta(hours=6),
+        "options": {"expires": 3600},
+    },
     # Warns and breaches SLA timers that came due; set-based and idempotent, so a run every
     # minute costs only the timers due. A run still queued after a minute is dropped: the
     # next one does the same work.

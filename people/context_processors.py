@@ -21,6 +21,12 @@ def navigation(request) -> dict:
         items.append(("Escalations", "escalations:queue"))
     if role_of(user) == Role.COMPLIANCE:
         items.append(("Flag review", "compliance:queue"))
+    if can_read_cases(user):
+        items.append(("SOPs", "knowledge:library"))
+    if role_of(user) == Role.COMPLIANCE:
+        items.append(("SOP approvals", "knowledge:review_queue"))
+    if can_triage(user):
+        items.append(("Training & QA", "knowledge:training"))
     if can_configure_sla(user):
         items.append(("SLA", "sla:overview"))
     if can_configure_routing(user):
