@@ -136,10 +136,14 @@ def _flag(event) -> SafeString:
         line = format_html("Flag raised: <strong>{}</strong>", kind)
     elif what == "submitted":
         line = format_html("Flag submitted for compliance review: {} (evidence frozen)", kind)
-    elif what == "first_sign_off":
-        line = format_html("First sign-off recorded ({}); a second reviewer is needed", data.get("reason"))
-    elif what == "signed_off":
-        line = format_html("Flag <strong>signed off</strong>: {}", data.get("reason"))
+    elif what in ("first_sign_off", "signed_off"):
+        decision = format_html("{}{}", data.get("reason"), f" ({data['amount']})" if data.get("amount") else "")
+        if what == "signed_off":
+            line = format_html("Flag <strong>signed off</strong>: {}", decision)
+        else:
+            line = format_html("First sign-off recorded: {}; a second reviewer must agree", decision)
+        if data.get("disagreed"):
+            line = format_html("{} (it overrides an earlier decision that reviewer disagreed with)", line)
     elif what == "facts_changed":
         line = format_html("Flag facts corrected; {} sign-off(s) voided, back to review", data.get("voided", 0))
     elif what == "evidence_changed":

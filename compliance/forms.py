@@ -50,6 +50,9 @@ class KindForm(forms.Form):
 
 class SignOffForm(forms.Form):
     reason = forms.ModelChoiceField(queryset=DecisionReason.objects.none(), empty_label="Choose a reason code")
+    amount = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2, label="Amount paid (payment decisions only)"
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
     seen_hash = forms.CharField(widget=forms.HiddenInput)
 

@@ -17,6 +17,12 @@ class DecisionReason(models.Model):
     kinds = models.JSONField(default=list)
     # Decisions like an account off-boarding or a large goodwill payment need a second reviewer.
     needs_two_reviewers = models.BooleanField(default=False)
+    # A payment decision (goodwill): the reviewer records the amount, and an amount above this
+    # threshold needs a second reviewer. Empty for decisions that pay nothing.
+    two_reviewers_above = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="For payment decisions: the amount above which a second reviewer must agree.",
+    )  # fmt: skip
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 
@@ -25,6 +31,11 @@ class DecisionReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def needs_second_reviewer(self, amount) -> bool:
+        if self.needs_two_reviewers:
+            return True
+        return self.two_reviewers_above is not None and amount is not None and amount > self.two_reviewers_above
 
 
 class RegulatoryFlag(models.Model):
@@ -93,6 +104,8 @@ class FlagDecision(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.ForeignKey(DecisionReason, on_delete=models.PROTECT, related_name="decisions")
     note = models.TextField(blank=True)
+    # What the decision pays the customer (goodwill), when its reason records an amount.
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     evidence_hash = models.CharField(max_length=64)
     decided_at = models.DateTimeField()
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -110,6 +123,9 @@ class FlagDecision(models.Model):
             models.CheckConstraint(
                 condition=Q(voided_at__isnull=True) | Q(voided_at__gte=F("decided_at")),
                 name="compliance_decision_voided_after_decided",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="compliance_decision_amount_positive"
             ),
         ]
 

@@ -171,12 +171,13 @@ def _back_to_review(flag: RegulatoryFlag, *, now: datetime, why: str) -> int:
     """Void the flag's standing sign-offs and, once submitted, freeze the evidence as it now is
     so reviewers decide on what is there. Returns how many sign-offs were voided."""
     voided = _void_decisions(flag, at=now, reason=why)
+    flag.required_approvals = 2 if flag.kind in TWO_REVIEWER_KINDS else 1
     if flag.status != FlagStatus.RAISED:
         flag.status = FlagStatus.IN_REVIEW
         flag.signed_off_at = None
         flag.evidence_hash = flag_evidence_hash(flag)
     flag.version += 1
-    flag.save(update_fields=["facts", "status", "signed_off_at", "evidence_hash", "version"])
+    flag.save(update_fields=["facts", "status", "signed_off_at", "evidence_hash", "required_approvals", "version"])
     return voided
 
 
@@ -349,17 +350,37 @@ def _sign_off_refusal(actor: User, flag: RegulatoryFlag, reason: DecisionReason 
     return None
 
 
+def _amount_problem(reason: DecisionReason, amount: Decimal | None) -> str | None:
+    if reason.two_reviewers_above is not None:
+        if amount is None or amount <= 0:
+            return f"{reason.label} records the amount paid; enter it."
+    elif amount is not None:
+        return f"{reason.label} pays nothing; leave the amount empty."
+    return None
+
+
 def flag_sign_off(
-    *, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, seen_hash: str, note: str = ""
+    *,
+    actor: User,
+    flag: RegulatoryFlag,
+    reason: DecisionReason | None,
+    seen_hash: str,
+    note: str = "",
+    amount: Decimal | None = None,
 ) -> RegulatoryFlag:
     """Record the actor's decision on the evidence they saw (``seen_hash``: the digest the page
     or API showed them; it must still match the case's evidence now).
 
-    Refuses (FlagError, 403 for a forbidden person, 409 for moved evidence) without changing
-    the flag, and audits every refusal in its own transaction so it outlives the refusal.
+    A payment decision (goodwill) records ``amount``; above its reason's threshold, or for a
+    reason or kind that always needs two, a second reviewer must agree. A second reviewer who
+    decides otherwise voids the first decision, and theirs waits for another reviewer to agree.
+
+    Refuses (FlagError, 403 for a forbidden person, 400 for a missing amount, 409 for moved
+    evidence) without changing the flag, and audits every refusal in its own transaction so it
+    outlives the refusal.
     """
     try:
-        return _sign_off(actor=actor, flag=flag, reason=reason, note=note, seen_hash=seen_hash)
+        return _sign_off(actor=actor, flag=flag, reason=reason, note=note, seen_hash=seen_hash, amount=amount)
     except FlagError as exc:
         with transaction.atomic():
             audit_record(
@@ -367,17 +388,26 @@ def flag_sign_off(
                 action="flag.sign_off_refused",
                 object_type="flag",
                 object_id=flag.pk,
-                after={"reason": reason.code if reason else None, "refused": exc.message},
+                after={
+                    "reason": reason.code if reason else None,
+                    "amount": str(amount) if amount else None,
+                    "refused": exc.message,
+                },  # fmt: skip
             )
         raise
 
 
 @transaction.atomic
-def _sign_off(*, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, note: str, seen_hash: str):
+def _sign_off(
+    *, actor: User, flag: RegulatoryFlag, reason: DecisionReason | None, note: str, seen_hash: str, amount
+) -> RegulatoryFlag:
     flag = RegulatoryFlag.objects.select_for_update(of=("self",)).select_related("case").get(pk=flag.pk)
     refusal = _sign_off_refusal(actor, flag, reason)
     if refusal:
         raise FlagError(refusal, status_code=403)
+    problem = _amount_problem(reason, amount)
+    if problem:
+        raise FlagError(problem, status_code=400, problems={"amount": [problem]})
     if not seen_hash:
         raise FlagError("Name the evidence you reviewed: the sign-off records its digest.", status_code=400)
     current = flag_evidence_hash(flag)
@@ -387,12 +417,22 @@ def _sign_off(*, actor: User, flag: RegulatoryFlag, reason: DecisionReason | Non
         )
     now = timezone.now()
     before = _snapshot(flag)
-    FlagDecision.objects.create(
-        flag=flag, reviewer=actor, reason=reason, note=note.strip(), evidence_hash=current, decided_at=now
+    # Four eyes means two people agreeing: an earlier decision this one contradicts stops counting.
+    disagreed = (
+        FlagDecision.objects.filter(flag=flag, voided_at__isnull=True)
+        .exclude(reason=reason, amount=amount)
+        .update(voided_at=now, void_reason=f"A second reviewer decided otherwise: {reason.label}.")
     )
-    standing = FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).select_related("reason")
-    needed = max(flag.required_approvals, 2 if any(d.reason.needs_two_reviewers for d in standing) else 1)
-    if standing.count() >= needed:
+    FlagDecision.objects.create(
+        flag=flag, reviewer=actor, reason=reason, note=note.strip(), amount=amount, evidence_hash=current,
+        decided_at=now,
+    )  # fmt: skip
+    standing = list(FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).select_related("reason"))
+    needed = max(
+        2 if flag.kind in TWO_REVIEWER_KINDS else 1,
+        2 if any(d.reason.needs_second_reviewer(d.amount) for d in standing) else 1,
+    )
+    if len(standing) >= needed:
         flag.status = FlagStatus.SIGNED_OFF
         flag.signed_off_at = now
     flag.required_approvals = needed
@@ -400,7 +440,8 @@ def _sign_off(*, actor: User, flag: RegulatoryFlag, reason: DecisionReason | Non
     flag.save(update_fields=["status", "signed_off_at", "required_approvals", "version"])
     _event(flag.case, actor=actor, at=now, body=note.strip(),
            data={"event": "signed_off" if flag.status == FlagStatus.SIGNED_OFF else "first_sign_off",
-                 "flag_id": flag.pk, "reason": reason.label})  # fmt: skip
+                 "flag_id": flag.pk, "reason": reason.label, "amount": str(amount) if amount else None,
+                 "disagreed": disagreed})  # fmt: skip
     audit_record(
         actor=actor, action="flag.sign_off", object_type="flag", object_id=flag.pk, before=before, after=_snapshot(flag)
     )

@@ -123,6 +123,7 @@ def flag_review(request, pk: int):
                     reason=form.cleaned_data["reason"],
                     note=form.cleaned_data["note"],
                     seen_hash=form.cleaned_data["seen_hash"],
+                    amount=form.cleaned_data["amount"],
                 )
             except FlagError as exc:
                 status = exc.status_code
@@ -131,7 +132,7 @@ def flag_review(request, pk: int):
                     messages.error(request, exc.message)
                     form = SignOffForm(kind=flag.kind, initial={"seen_hash": flag_evidence_hash(flag)})
                 else:
-                    form.add_error(None, exc.message)
+                    _add_problems(form, exc)
             else:
                 messages.success(request, "Decision recorded.")
                 return redirect("compliance:review", pk=flag.pk)

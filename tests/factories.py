@@ -252,7 +252,11 @@ def ensure_reference_data() -> None:
             code=code, defaults={"label": label, "default_urgency": urgency, "position": position}
         )
     decisions = importlib.import_module("compliance.migrations.0002_decision_reasons")
+    goodwill = importlib.import_module("compliance.migrations.0005_goodwill_amounts")
     for position, (code, label, kinds, two) in enumerate(decisions.REASONS):
+        if code == "goodwill_payment_large" and DecisionReason.objects.filter(code="goodwill_payment").exists():
+            continue  # 0005 turned it into "goodwill_payment"
         DecisionReason.objects.update_or_create(
             code=code, defaults={"label": label, "kinds": kinds, "needs_two_reviewers": two, "position": position}
         )
+    goodwill.goodwill_by_amount(DecisionReason)

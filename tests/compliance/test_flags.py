@@ -394,3 +394,72 @@ def test_the_flag_keeps_its_nearest_open_deadline_for_the_review_queue(agent, ca
 
     flag.refresh_from_db()
     assert flag.next_due_at is None
+
+
+SCAM = {"scam_type": "authorized_push_payment", "amount": "4000.00", "asset": "USDT"}
+
+
+@pytest.fixture
+def scam_flag(agent, case):
+    return flag_submit(actor=agent, flag=flag_raise(actor=agent, case=case, kind=FlagKind.SCAM_FRAUD, facts=SCAM))
+
+
+def test_a_goodwill_payment_up_to_the_threshold_needs_one_reviewer(reviewer, scam_flag, reasons):
+    from decimal import Decimal
+
+    flag = flag_sign_off(actor=reviewer, flag=scam_flag, seen_hash=scam_flag.evidence_hash,
+                         reason=reasons["goodwill_payment"], amount=Decimal("1000.00"))  # fmt: skip
+
+    assert flag.status == FlagStatus.SIGNED_OFF
+    assert FlagDecision.objects.get().amount == Decimal("1000.00")
+
+
+def test_a_goodwill_payment_above_the_threshold_needs_a_second_reviewer_who_agrees(
+    reviewer, second_reviewer, scam_flag, reasons
+):
+    from decimal import Decimal
+
+    big = {"reason": reasons["goodwill_payment"], "amount": Decimal("2500.00"), "seen_hash": scam_flag.evidence_hash}
+    flag = flag_sign_off(actor=reviewer, flag=scam_flag, **big)
+    assert (flag.status, flag.required_approvals) == (FlagStatus.IN_REVIEW, 2)
+
+    flag = flag_sign_off(actor=second_reviewer, flag=flag, **big)
+
+    assert flag.status == FlagStatus.SIGNED_OFF
+    assert FlagDecision.objects.filter(voided_at__isnull=True).count() == 2
+
+
+def test_a_second_reviewer_who_disagrees_voids_the_first_decision(reviewer, second_reviewer, scam_flag, reasons):
+    from decimal import Decimal
+
+    flag = flag_sign_off(actor=reviewer, flag=scam_flag, seen_hash=scam_flag.evidence_hash,
+                         reason=reasons["goodwill_payment"], amount=Decimal("2500.00"))  # fmt: skip
+
+    flag = flag_sign_off(actor=second_reviewer, flag=flag, seen_hash=flag.evidence_hash,
+                         reason=reasons["confirmed_fraud_not_covered"])  # fmt: skip
+
+    # Two people have not agreed on anything yet, but the one standing decision needs only one.
+    first = FlagDecision.objects.get(reviewer=reviewer)
+    assert first.voided_at == NOW and "decided otherwise" in first.void_reason
+    assert flag.status == FlagStatus.SIGNED_OFF
+    assert flag.decisions.get(voided_at__isnull=True).reviewer == second_reviewer
+    event = CaseEvent.objects.filter(kind=EventKind.FLAG, data__event="signed_off").get()
+    assert event.data["disagreed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "amount", "message"),
+    [("goodwill_payment", None, "records the amount paid"), ("confirmed_fraud_not_covered", "50.00", "pays nothing")],
+)
+def test_a_payment_decision_without_its_amount_or_an_amount_without_a_payment_is_refused(
+    reviewer, scam_flag, reasons, reason, amount, message
+):
+    from decimal import Decimal
+
+    with pytest.raises(FlagError, match=message) as caught:
+        flag_sign_off(actor=reviewer, flag=scam_flag, seen_hash=scam_flag.evidence_hash, reason=reasons[reason],
+                      amount=Decimal(amount) if amount else None)  # fmt: skip
+
+    assert caught.value.status_code == 400 and "amount" in caught.value.problems
+    assert not FlagDecision.objects.exists()
+    assert AuditEvent.objects.filter(action="flag.sign_off_refused", actor=reviewer).exists()

@@ -291,3 +291,18 @@ def test_a_sign_off_on_evidence_that_moved_meanwhile_is_refused_with_a_fresh_for
     submitted.refresh_from_db()
     assert f'value="{submitted.evidence_hash}"' in html
     assert not FlagDecision.objects.exists()
+
+
+def test_admins_maintain_the_decision_taxonomy_but_never_delete_a_reason(client, reasons):
+    admin = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    goodwill = reasons["goodwill_payment"]
+
+    assert client.get("/admin/compliance/decisionreason/").status_code == 200
+    response = client.post(f"/admin/compliance/decisionreason/{goodwill.pk}/change/", {
+        "code": "goodwill_payment", "label": "Goodwill payment", "kinds": ["scam_fraud"],
+        "two_reviewers_above": "500.00", "position": "5", "is_active": "on"})  # fmt: skip
+    assert response.status_code == 302
+    goodwill.refresh_from_db()
+    assert (str(goodwill.two_reviewers_above), goodwill.kinds) == ("500.00", ["scam_fraud"])
+    assert client.post(f"/admin/compliance/decisionreason/{goodwill.pk}/delete/", {"post": "yes"}).status_code == 403
