@@ -47,7 +47,9 @@ ROUTING_PANEL = 1
 # And the regulatory-flag panel: the case's flags (their obligations and decisions come in two
 # more queries only when it has flags).
 FLAG_PANEL = 1
-CASE_PAGE_QUERIES_FOR_A_LEAD = 9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL
+# And the knowledge panel: the SOPs, scripts and reply templates for the case, in one query.
+KNOWLEDGE_PANEL = 1
+CASE_PAGE_QUERIES_FOR_A_LEAD = 9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL + KNOWLEDGE_PANEL
 # The same when the case has timers: their pauses (with who paused) come in one more query.
 CASE_PAGE_QUERIES_WITH_TIMERS = CASE_PAGE_QUERIES_FOR_A_LEAD + 1
 # session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases.
