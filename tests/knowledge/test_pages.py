@@ -152,11 +152,10 @@ def test_an_empty_sop_from_the_form_shows_the_error_and_saves_nothing(client_for
 
 def test_an_older_version_shows_its_diff_against_the_current_one(client_for, lead, reviewer, agent):
     first = published(lead, reviewer, title="Fees", body="Line one\nOld line\n")
-    second = services.version_create(actor=lead, document=first.document, draft=Draft(title="Fees", body="Line one\nNew line\n"))
+    draft = Draft(title="Fees", body="Line one\nNew line\n")
+    second = services.version_create(actor=lead, document=first.document, draft=draft)
     services.version_publish(actor=lead, version=second)
     html = client_for(agent).get(f"/knowledge/d/{first.document.slug}/v1/").content.decode()
     assert '<span class="diff-remove">- Old line</span>' in html
     assert '<span class="diff-add">+ New line</span>' in html
     assert "Superseded" in html
-
-

@@ -45,7 +45,7 @@ def test_the_weekly_sample_draws_per_agent_once(agent, second_agent, team):
 
 
 def scores(**overrides):
-    base = {item: (4, "") for item in ("flag_identification", "script_used", "tone", "accuracy", "resolution")}
+    base = dict.fromkeys(("flag_identification", "script_used", "tone", "accuracy", "resolution"), (4, ""))
     base.update(overrides)
     return base
 

@@ -152,7 +152,5 @@ def test_one_customer_script_per_flag_kind(lead):
 
 def test_a_script_must_be_linked_to_its_flag_kind(lead):
     with pytest.raises(KnowledgeError) as exc:
-        services.document_create(
-            actor=lead, kind="macro", draft=Draft(title="Script", body="Hello."), script_kind=SCAM
-        )
+        services.document_create(actor=lead, kind="macro", draft=Draft(title="Script", body="Hello."), script_kind=SCAM)
     assert "flag_kinds" in exc.value.problems
