@@ -171,6 +171,9 @@ CELERY_TASK_ROUTES = {
     "compliance.tasks.*": {"queue": "sla"},
     "cases.routing_tasks.*": {"queue": "routing"},
     "knowledge.tasks.*": {"queue": "default"},
+    # Survey mail goes with the other mail; dashboard facts are background work.
+    "metrics.tasks.send_csat_survey": {"queue": "notifications"},
+    "metrics.tasks.facts_*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Reminders to acknowledge SOP versions: at most one a day per person and version (the
@@ -218,6 +221,13 @@ CELERY_BEAT_SCHEDULE = {
     "close-resolved-after-reopen-window": {
         "task": "cases.tasks.close_expired_resolved_cases",
         "schedule": timedelta(minutes=5),
+    },
+    # Dashboard facts of cases changed since the last run (replies, escalations, flags, timers);
+    # idempotent, so a dropped run is caught up by the next.
+    "metrics-facts-sweep": {
+        "task": "metrics.tasks.facts_sweep_task",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 300},
     },
 }
 
@@ -299,6 +309,11 @@ REST_FRAMEWORK = {
 # A resolved case may be reopened for this long; then the beat sweep closes it.
 CASE_REOPEN_WINDOW = timedelta(days=int(os.environ.get("CASE_REOPEN_WINDOW_DAYS", "7")))
 CASE_QUEUE_PAGE_SIZE = 50
+# CSAT survey: e-mailed this long after a case is resolved; its link works once, for this many days.
+CSAT_SURVEY = {
+    "DELAY_MINUTES": int(os.environ.get("CSAT_SURVEY_DELAY_MINUTES", "60")),
+    "LINK_MAX_AGE_DAYS": int(os.environ.get("CSAT_SURVEY_LINK_DAYS", "14")),
+}
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),
+    path("metrics/", include("metrics.urls")),
     path("notifications/", include((notification_urlpatterns, "notifications"))),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -6,7 +6,16 @@ from django.utils.functional import SimpleLazyObject
 
 from people.choices import Role
 from people.notifications import notifications_unread_count
-from people.roles import can_configure_routing, can_configure_sla, can_read_cases, can_triage, can_work_cases, role_of
+from people.roles import (
+    can_configure_routing,
+    can_configure_sla,
+    can_read_cases,
+    can_triage,
+    can_view_dashboards,
+    can_view_own_figures,
+    can_work_cases,
+    role_of,
+)
 
 
 def navigation(request) -> dict:
@@ -27,6 +36,10 @@ def navigation(request) -> dict:
         items.append(("SOP approvals", "knowledge:review_queue"))
     if can_triage(user):
         items.append(("Training & QA", "knowledge:training"))
+    if can_view_dashboards(user):
+        items.append(("Dashboard", "metrics:dashboard"))
+    elif can_view_own_figures(user):
+        items.append(("My figures", "metrics:mine"))
     if can_configure_sla(user):
         items.append(("SLA", "sla:overview"))
     if can_configure_routing(user):

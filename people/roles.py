@@ -14,6 +14,12 @@ ORG_WIDE_READERS = frozenset({Role.COMPLIANCE, Role.FIU, Role.AUDITOR})
 SLA_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
 # Roles that configure routing: rules and each team's auto-assign switch.
 ROUTING_CONFIGURERS = frozenset({Role.LEAD, Role.ADMIN})
+# Roles that open the lead dashboard (leads of their teams' cases; compliance and audit read all).
+DASHBOARD_VIEWERS = frozenset({Role.LEAD, Role.COMPLIANCE, Role.AUDITOR})
+# Roles that see their own figures next to their teams' (agents and specialists).
+OWN_FIGURES_VIEWERS = frozenset({Role.AGENT, Role.SPECIALIST})
+# Roles that enter campaigns and handle times for the staffing estimate.
+CAMPAIGN_EDITORS = frozenset({Role.LEAD})
 # Roles that see case data at all. Admins configure the system and see no case data.
 CASE_READERS = CASE_WORKERS | ORG_WIDE_READERS
 
@@ -45,3 +51,15 @@ def can_configure_sla(user) -> bool:
 
 def can_configure_routing(user) -> bool:
     return role_of(user) in ROUTING_CONFIGURERS
+
+
+def can_view_dashboards(user) -> bool:
+    return role_of(user) in DASHBOARD_VIEWERS
+
+
+def can_view_own_figures(user) -> bool:
+    return role_of(user) in OWN_FIGURES_VIEWERS
+
+
+def can_edit_campaigns(user) -> bool:
+    return role_of(user) in CAMPAIGN_EDITORS

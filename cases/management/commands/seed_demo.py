@@ -29,6 +29,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES
@@ -195,6 +196,8 @@ class Command(BaseCommand):
             }
             audit_record(actor=None, action="demo.seed", object_type="system", object_id="seed_demo", after=summary)
         self._analyze()
+        # The dashboards' own history (escalations, flags, surveys, campaigns, facts) is metrics' to write.
+        import_string("metrics.demo.load")(seed=seed, as_of=as_of_at, stdout=self.stdout)
         self._print_summary(summary, org, as_of_at, time.monotonic() - started)
 
     def _as_of(self, raw: str | None) -> datetime:

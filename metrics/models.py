@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from cases.choices import Channel, Tier
+from cases.models import Case, Category, Customer
+from metrics.choices import FactSla, SurveyStatus
+from people.models import Team
+
+
+class CaseFact(models.Model):
+    """One case as the dashboards count it: a narrow, denormalised copy kept by Celery.
+
+    The dashboard aggregates over a year of cases; reading the wide case rows joined to customers,
+    timers, escalations and flags for each figure would cost seconds at a million cases. This row
+    holds exactly what the definitions need, including business minutes (which need the team's
+    calendar and cannot be computed in SQL). ``metrics.facts`` writes it from the source tables;
+    ``tests/metrics/test_facts.py`` proves figures from facts equal figures from the sources.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.DO_NOTHING, primary_key=True, related_name="+")
+    received_at = models.DateTimeField()
+    team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    jurisdiction = models.CharField(max_length=6)
+    tier = models.CharField(max_length=16, choices=Tier.choices)
+    status = models.CharField(max_length=20)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_minutes = models.IntegerField(null=True, blank=True)
+    first_response_business_minutes = models.IntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_minutes = models.IntegerField(null=True, blank=True)
+    resolution_business_minutes = models.IntegerField(null=True, blank=True)
+    reopened = models.BooleanField(default=False)
+    escalated = models.BooleanField(default=False)
+    # Bits of metrics.choices.FLAG_KIND_BITS for every regulatory flag the case carries.
+    flag_mask = models.IntegerField(default=0)
+    # Touched the FIU (restricted inbox): never in drill-downs, CSAT or per-case exports.
+    restricted = models.BooleanField(default=False)
+    sla_first_response = models.CharField(max_length=10, choices=FactSla.choices, blank=True)
+    sla_resolution = models.CharField(max_length=10, choices=FactSla.choices, blank=True)
+    sla_next_response_met = models.PositiveIntegerField(default=0)
+    sla_next_response_breached = models.PositiveIntegerField(default=0)
+    # Business minutes the resolution clock stood still (stop-the-clock).
+    sla_paused_minutes = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Every windowed figure on arrivals (volume, first response, SLA, coverage).
+            models.Index(fields=["received_at"], name="metrics_fact_received_idx"),
+            # Resolution figures read resolved cases by resolution time.
+            models.Index(
+                fields=["resolved_at"], name="metrics_fact_resolved_idx", condition=Q(resolved_at__isnull=False)
+            ),
+            # An agent's own figures.
+            models.Index(fields=["assignee_id", "received_at"], name="metrics_fact_assignee_idx"),
+            # Team-scoped dashboards (a lead's teams).
+            models.Index(fields=["team", "received_at"], name="metrics_fact_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"fact {self.case_id}"
+
+
+class FactWatermark(models.Model):
+    """How far the periodic fact refresh has read (one row, ``name='facts'``)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    refreshed_through = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.refreshed_through:%Y-%m-%d %H:%M}"
+
+
+class Campaign(models.Model):
+    """A product or marketing launch that will drive contacts, entered by a lead.
+
+    Drawn as a band on volume charts; ``expected_extra_cases`` is compared with the cases that
+    actually arrived in ``categories`` above their usual level (see metrics.definitions).
+    """
+
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    expected_extra_cases = models.PositiveIntegerField()
+    categories = models.ManyToManyField(Category, related_name="+", blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="metrics_campaign_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HandleTime(models.Model):
+    """A lead's estimate of the agent minutes one case of a category takes, for staffing
+    estimates where the timeline does not allow measuring it."""
+
+    category = models.OneToOneField(Category, on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=1, minutes__lte=480), name="metrics_handle_time_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.minutes} min"
+
+
+class SurveyOptOut(models.Model):
+    """A customer who asked not to receive satisfaction surveys."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="+")
+    opted_out_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} opted out"
+
+
+class Survey(models.Model):
+    """The satisfaction survey of one resolved case: sent once, answered at most once.
+
+    The link carries the survey id and ``nonce`` signed with the site's key; it expires
+    ``CSAT_LINK_MAX_AGE`` after sending, and the answer is claimed with a conditional update, so a
+    second answer (or a replayed link) records nothing.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField()
+    nonce = models.CharField(max_length=32)
+    status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.SENT)
+    sent_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=SurveyStatus.values), name="metrics_survey_status_valid"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="metrics_survey_score_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SurveyStatus.ANSWERED) | Q(score__isnull=False, answered_at__isnull=False),
+                name="metrics_survey_answered_has_score",
+            ),
+        ]
+        indexes = [
+            # CSAT figures: surveys sent and answered in a window.
+            models.Index(fields=["sent_at"], name="metrics_survey_sent_idx"),
+            models.Index(
+                fields=["answered_at"], name="metrics_survey_answered_idx", condition=Q(answered_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"survey {self.case_id} ({self.status})"

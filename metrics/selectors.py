@@ -1,0 +1,248 @@
+"""Reads for the metrics pages: the dashboard's panels, drill-down lists and CSV tables.
+
+Every figure comes from ``metrics.definitions``; this module assembles them, computes who is on
+shift when, and turns panels into rows for CSV. The dashboard runs a fixed number of queries
+whatever the data (asserted in tests/metrics/test_views.py).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases.models import Case
+from metrics import definitions as d
+from metrics.scope import Scope
+from people.models import Shift
+
+DRILL_PAGE = 50
+# The staffing estimate opens on Tuesday 10:00-11:00 in the chosen zone.
+DEFAULT_STAFFING_HOUR = 24 + 10
+
+
+def on_shift_by_hour(scope: Scope) -> list[int]:
+    """Agents on shift in each hour of the week (0 = Monday 00:00) in the scope's zone.
+
+    Shifts are weekly windows in each person's own zone (possibly past midnight); they are laid
+    on the calendar week holding the window's last day, so daylight saving is that week's. An
+    agent covers an hour if on shift at its half-hour. One query.
+    """
+    team_ids = scope.team_ids or scope.visible_team_ids
+    shifts = Shift.objects.filter(user__is_active=True, user__role="agent")
+    if team_ids is not None:
+        shifts = shifts.filter(user__memberships__team_id__in=team_ids)
+    if scope.assignee_id is not None:
+        shifts = shifts.filter(user_id=scope.assignee_id)
+    rows = set(shifts.values_list("user_id", "user__time_zone", "weekday", "starts_at", "ends_at"))
+    monday = scope.end_day - timedelta(days=scope.end_day.weekday())
+    # Each hour's half-hour instant (wall-clock arithmetic in the chosen zone), as UTC seconds.
+    first = datetime.combine(monday, dtime(0), tzinfo=scope.tz)
+    slots = [(first + timedelta(hours=h, minutes=30)).timestamp() for h in range(168)]
+    covered: list[set[int]] = [set() for _ in range(168)]
+    for user_id, zone, weekday, starts_at, ends_at in rows:
+        tz = ZoneInfo(zone or "UTC")
+        # The person's local dates around the chosen week: a shift may start the Sunday before.
+        for offset in range(-1, 8):
+            day = monday + timedelta(days=offset)
+            if day.weekday() != weekday:
+                continue
+            start = datetime.combine(day, starts_at, tzinfo=tz).timestamp()
+            end_day = day + timedelta(days=1) if ends_at <= starts_at else day
+            end = datetime.combine(end_day, ends_at, tzinfo=tz).timestamp()
+            for index in range(bisect_left(slots, start), bisect_left(slots, end)):
+                covered[index].add(user_id)
+    return [len(users) for users in covered]
+
+
+def staffing_target(data: dict) -> d.StaffingTarget:
+    return d.StaffingTarget(
+        hour_of_week=data["hour"] if data.get("hour") is not None else DEFAULT_STAFFING_HOUR,
+        share=(data.get("target_share") or 80) / 100,
+        minutes=data.get("target_minutes") or 60,
+    )
+
+
+def dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime | None = None) -> dict:
+    """Every panel of the lead dashboard for ``scope``."""
+    now = now or timezone.now()
+    by_hour = d.arrivals_by_hour_of_week(scope)
+    on_shift = on_shift_by_hour(scope)
+    handle = d.handle_times(scope)
+    return {
+        "resolution": d.resolution(scope),
+        "arrivals": d.arrivals(scope),
+        "trend": d.trend(scope),
+        "csat": d.csat(scope),
+        "escalations": d.escalations(scope, now=now),
+        "regulatory": d.regulatory(scope, now=now),
+        "backlog": d.backlog(scope, now=now),
+        "drivers": d.top_drivers(scope, now=now),
+        "coverage": d.coverage(scope, by_hour=by_hour, on_shift=on_shift),
+        "staffing": d.staffing(scope, by_hour=by_hour, handle=handle, on_shift=on_shift, target=target),
+        "handle_times": handle,
+        "campaigns": d.campaigns(scope),
+    }
+
+
+def own_figures(scope_mine: Scope, scope_team: Scope) -> dict:
+    return {"mine": d.personal(scope_mine), "team": d.personal(scope_team)}
+
+
+def drill_cases(
+    scope: Scope, key: str, *, page: int = 1, status: str = "", age: int | None = None
+) -> tuple[list, bool]:
+    """One page of the cases behind a figure, newest first, and whether there is a next page.
+
+    The page is cut from the fact index (no COUNT over the window: a next-page link instead of
+    a page count keeps every page fast), then its cases are read with what a row shows.
+    """
+    now = timezone.now()
+    offset = (page - 1) * DRILL_PAGE
+    if d.DRILLS[key].by is None:
+        open_cases = Case.objects.filter(d.case_q(scope, ""), status__in=d.OPEN_STATUSES)
+        if status:
+            open_cases = open_cases.filter(status=status)
+        if age is not None:
+            _, low, high = d.AGE_BUCKETS[age]
+            open_cases = open_cases.filter(received_at__lte=now - timedelta(hours=low))
+            if high is not None:
+                open_cases = open_cases.filter(received_at__gt=now - timedelta(hours=high))
+        ids_qs: QuerySet = open_cases.order_by("-received_at", "-id").values_list("pk", flat=True)
+    else:
+        ids_qs = d.drill_facts(scope, key).values_list("case_id", flat=True)
+    ids = list(ids_qs[offset : offset + DRILL_PAGE + 1])
+    more = len(ids) > DRILL_PAGE
+    ids = ids[:DRILL_PAGE]
+    rows = Case.objects.filter(pk__in=ids).select_related("category", "team", "assignee", "customer")
+    order = {pk: index for index, pk in enumerate(ids)}
+    return sorted(rows, key=lambda case: order[case.pk]), more
+
+
+# --- CSV: every chart's table ------------------------------------------------------------------------
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def chart_table(name: str, scope: Scope, *, target: d.StaffingTarget) -> tuple[list[str], list[list]]:
+    """The header and rows behind one chart, computed by the same definitions as the page."""
+    now = timezone.now()
+    if name == "trend":
+        rows = d.trend(scope)["rows"]
+        return (
+            [
+                "bucket",
+                "received",
+                "resolved",
+                "median_resolution_minutes",
+                "previous_bucket",
+                "previous_received",
+                "previous_median_resolution_minutes",
+            ],
+            [
+                [
+                    r["bucket"],
+                    r["received"],
+                    r["resolved"],
+                    r["median_minutes"],
+                    r["previous_bucket"],
+                    r["previous_received"],
+                    r["previous_median_minutes"],
+                ]
+                for r in rows
+            ],
+        )
+    if name == "sla":
+        rows = d.arrivals(scope)["sla"]
+        return ["metric", "met", "breached", "attainment_percent"], [
+            [r["metric"], r["met"], r["breached"], r["attainment"]] for r in rows
+        ]
+    if name == "csat":
+        data = d.csat(scope)
+        out = []
+        for dimension in ("category", "team", "agent", "path", "reason"):
+            for r in data[f"by_{dimension}"]:
+                out.append([dimension, r["label"], r["n"], r["satisfied"], r["csat"], r["mean"]])
+        return ["dimension", "value", "answers", "satisfied_4_5", "csat_percent", "mean"], out
+    if name == "escalations":
+        data = d.escalations(scope, now=now)
+        out = []
+        for dimension in ("reason", "target", "source"):
+            for r in data[f"by_{dimension}"]:
+                out.append([dimension, r["label"], r["n"], r["bounced"]])
+        return ["dimension", "value", "hops", "bounced_back"], out
+    if name == "regulatory":
+        data = d.regulatory(scope, now=now)
+        out = [
+            ["open", r["rule_code"], r["rule_name"], r["n"], r["due_week"], r["overdue"]] for r in data["open_by_rule"]
+        ]
+        out += [["breached", r["rule_code"], r["rule_name"], r["n"], "", ""] for r in data["breaches_by_rule"]]
+        return ["kind", "rule_code", "rule", "obligations", "due_this_week", "overdue"], out
+    if name == "backlog":
+        data = d.backlog(scope, now=now)
+        return ["age", *data["statuses"], "total"], [[r["label"], *r["counts"], r["total"]] for r in data["rows"]]
+    if name == "drivers":
+        data = d.top_drivers(scope, now=now)
+        out = [["category", r["label"], r["last_week"], r["this_week"], r["rise"]] for r in data["categories"]]
+        out += [["reason", r["label"], r["last_week"], r["this_week"], r["rise"]] for r in data["reasons"]]
+        return ["kind", "value", "previous_7_days", "last_7_days", "rise"], out
+    if name in ("coverage", "staffing"):
+        by_hour = d.arrivals_by_hour_of_week(scope)
+        on_shift = on_shift_by_hour(scope)
+        data = d.staffing(scope, by_hour=by_hour, handle=d.handle_times(scope), on_shift=on_shift, target=target)
+        return [
+            "hour_of_week",
+            "weekday",
+            "hour",
+            "arrivals_per_hour",
+            "handle_minutes",
+            "agents_needed",
+            "agents_on_shift",
+        ], [
+            [h["how"], d.weekday_name(h["how"] // 24), h["how"] % 24, h["rate"], h["aht"], h["needed"], h["on_shift"]]
+            for h in data["hours"]
+        ]
+    if name == "campaigns":
+        rows = d.campaigns(scope)["rows"]
+        return [
+            "campaign",
+            "starts_on",
+            "ends_on",
+            "categories",
+            "baseline_per_day",
+            "during",
+            "expected_extra",
+            "actual_extra",
+            "attainment_percent",
+        ], [
+            [
+                r["campaign"]["name"],
+                r["campaign"]["starts_on"],
+                r["campaign"]["ends_on"],
+                "; ".join(r["categories"]),
+                r["baseline_per_day"],
+                r["during"],
+                r["expected_extra"],
+                r["actual_extra"],
+                r["attainment"],
+            ]
+            for r in rows
+        ]
+    raise KeyError(name)
+
+
+CHARTS = ("trend", "sla", "csat", "escalations", "regulatory", "backlog", "drivers", "coverage", "campaigns")
+
+
+def format_row(row: list) -> list[str]:
+    return [_fmt(value) for value in row]
