@@ -196,6 +196,8 @@ class Command(BaseCommand):
             }
             audit_record(actor=None, action="demo.seed", object_type="system", object_id="seed_demo", after=summary)
         self._analyze()
+        # SOPs, scripts, training records and QA scorecards are the knowledge app's to write.
+        import_string("knowledge.demo.load")(seed=seed, as_of=as_of_at, stdout=self.stdout)
         # The dashboards' own history (escalations, flags, surveys, campaigns, facts) is metrics' to write.
         import_string("metrics.demo.load")(seed=seed, as_of=as_of_at, stdout=self.stdout)
         self._print_summary(summary, org, as_of_at, time.monotonic() - started)
