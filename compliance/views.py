@@ -19,6 +19,7 @@ from compliance.filters import FlagReviewFilter
 from compliance.forms import KindForm, SignOffForm, TriggerCorrectionForm, facts_correction_form_class, facts_form_class
 from compliance.models import Obligation, RegulatoryFlag
 from compliance.obligations import obligation_satisfy
+from compliance.queue_rows import render_deadlines, render_rows
 from compliance.selectors import (
     flag_decisions_voided,
     flag_evidence,
@@ -78,6 +79,11 @@ def flag_submit(request, pk: int):
     return redirect("cases:detail", reference=flag.case.reference)
 
 
+# Missed and nearly due obligations listed on the reviewer's home page, each; the queue's
+# deadline filter shows the rest.
+ATTENTION_LIMIT = 10
+
+
 @require_GET
 def review_queue(request):
     if role_of(request.user) not in REVIEWER_ROLES and not request.user.is_superuser:
@@ -92,8 +98,17 @@ def review_queue(request):
     page = Paginator(flags, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    attention = obligations_needing_attention(user=request.user, now=timezone.now())
-    context = {"page": page, "filter": filterset, "querystring": query.urlencode(), **attention}
+    attention = obligations_needing_attention(user=request.user, now=timezone.now(), limit=ATTENTION_LIMIT)
+    context = {
+        "page": page,
+        "rows": render_rows(page.object_list),
+        "breached_rows": render_deadlines(attention["breached"], missed=True),
+        "due_soon_rows": render_deadlines(attention["due_soon"], missed=False),
+        "attention_limit": ATTENTION_LIMIT,
+        "filter": filterset,
+        "querystring": query.urlencode(),
+        **attention,
+    }
     return render(request, "compliance/review_queue.html", context, status=status)
 
 
