@@ -170,9 +170,7 @@ def _flags(rng: random.Random, as_of: datetime) -> dict:
     for pk, category_id, received, resolved, assignee, jurisdiction in (
         Case.objects.filter(category_id__in=wanted)
         .order_by("pk")
-        .values_list(
-            "pk", "category_id", "received_at", "resolved_at", "status", "assignee_id", "customer__jurisdiction"
-        )
+        .values_list("pk", "category_id", "received_at", "resolved_at", "assignee_id", "customer__jurisdiction")
     ):
         if rng.random() > FLAG_SHARE:
             continue

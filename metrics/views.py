@@ -10,7 +10,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.choices import Status
@@ -214,7 +217,35 @@ def drill(request, key: str):
     return render(
         request,
         "metrics/drill.html",
-        {"form": form, "drill": d.DRILLS[key], "key": key, "cases": cases, "page": page, "more": more, "scope": scope},
+        {"form": form, "drill": d.DRILLS[key], "rows": _case_rows(cases), "page": page, "more": more, "scope": scope},
+    )
+
+
+def _case_rows(cases) -> SafeString:
+    """The drill-down table body, written in Python (dates formatted once each, no template nodes)."""
+
+    def when(value) -> str:
+        return timezone.localtime(value).strftime("%-d %b %Y %H:%M") if value else "—"
+
+    return format_html_join(
+        "",
+        '<tr><td class="ref"><a href="{}">{}</a></td><td>{}</td><td><span class="badge status-{}">{}</span></td>'
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                reverse("cases:detail", args=[case.reference]),
+                case.reference,
+                case.subject,
+                case.status,
+                case.get_status_display(),
+                case.category.name,
+                case.team.name,
+                str(case.assignee) if case.assignee_id else "—",
+                when(case.received_at),
+                when(case.resolved_at),
+            )
+            for case in cases
+        ),
     )
 
 
