@@ -68,7 +68,8 @@ def _axis(max_value: float, unit: str) -> SafeString:
     for i in range(5):
         value = max_value * i / 4
         y = TOP + plot_h - plot_h * i / 4
-        ticks.append((LEFT, _r(y), WIDTH - RIGHT, _r(y), LEFT - 4, _r(y + 4), f"{value:,.0f}"))
+        label = f"{value:,.0f}" if max_value >= 20 or value == int(value) else f"{value:,.1f}"
+        ticks.append((LEFT, _r(y), WIDTH - RIGHT, _r(y), LEFT - 4, _r(y + 4), label))
     lines = format_html_join(
         "",
         '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
