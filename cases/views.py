@@ -55,6 +55,8 @@ def home(request):
     if role == Role.COMPLIANCE:
         # Their work is the review queue with its regulatory deadlines (a URL name, not an import).
         return redirect("compliance:queue")
+    if role == Role.FIU:
+        return redirect("fiu:inbox")
     if can_read_cases(request.user):
         return redirect("cases:queue")
     raise PermissionDenied("Your account has no role that can use the desk yet.")

@@ -189,3 +189,79 @@ class Obligation(models.Model):
         from compliance.clocks import jurisdiction_calendar
 
         return (self.due_at - timedelta(seconds=1)).astimezone(jurisdiction_calendar(self.jurisdiction).tz).date()
+
+
+class ReferralStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    REPORTED = "reported", "Report filed"
+    NO_REPORT = "no_report", "No report"
+
+
+class Referral(models.Model):
+    """A case referred to the FIU's restricted inbox: suspicion reporting (SAR / SMR).
+
+    Nothing here may reach anyone outside the FIU and auditors (no tipping off): there is no
+    reverse accessor from Case, no case timeline entry, and every read goes through
+    ``compliance.restricted``, which audits it. Everyone else sees the case "with a specialist
+    team" (see ``compliance.restricted.referral_case_panel``).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_at = models.DateTimeField()
+    reason = models.TextField()
+    status = models.CharField(max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.OPEN)
+    # The reporting clock (FinCEN SAR 30 days; AUSTRAC SMR 3 business days or 24 hours for
+    # terrorism financing), from the rule table in compliance.clocks, in the customer's jurisdiction.
+    suspicion_formed_at = models.DateTimeField()
+    terrorism_financing = models.BooleanField(default=False)
+    report_rule_code = models.CharField(max_length=60, blank=True)
+    report_rule_name = models.CharField(max_length=200, blank=True)
+    report_citation = models.CharField(max_length=200, blank=True)
+    report_due_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_rationale = models.TextField(blank=True)
+    filed_on = models.DateField(null=True, blank=True)
+    filing_reference = models.CharField(max_length=100, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["referred_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="compliance_referral_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status=ReferralStatus.OPEN), name="compliance_referral_one_open_per_case"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.REPORTED) | (Q(filed_on__isnull=False) & ~Q(filing_reference="")),
+                name="compliance_referral_filing_recorded",
+            ),
+        ]
+        indexes = [
+            # The restricted inbox: open referrals, nearest reporting deadline first.
+            models.Index(
+                fields=["report_due_at", "id"],
+                name="compliance_referral_open_idx",
+                condition=Q(status=ReferralStatus.OPEN),
+            ),  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk} ({self.status})"
+
+
+class ReferralNote(models.Model):
+    """The FIU's working notes on a referral; append-only, never shown outside the FIU."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -24,6 +24,7 @@ from compliance.choices import FACTS, TWO_REVIEWER_KINDS, Fact, FlagKind, FlagSt
 from compliance.errors import FlagError
 from compliance.models import DecisionReason, FlagDecision, Obligation, RegulatoryFlag
 from compliance.obligations import flag_triggers, obligations_recompute, obligations_start
+from compliance.restricted import NEUTRAL_STATE, REFER_REASON, open_referral_for, referral_create
 from people.choices import Role
 from people.models import User
 from people.roles import can_work_cases, role_of
@@ -423,9 +424,11 @@ def _sign_off(
         .exclude(reason=reason, amount=amount)
         .update(voided_at=now, void_reason=f"A second reviewer decided otherwise: {reason.label}.")
     )
+    # A referral's reason belongs to the restricted inbox, not to the flag everyone can read.
+    referring = reason.code == REFER_REASON
     FlagDecision.objects.create(
-        flag=flag, reviewer=actor, reason=reason, note=note.strip(), amount=amount, evidence_hash=current,
-        decided_at=now,
+        flag=flag, reviewer=actor, reason=reason, note="" if referring else note.strip(), amount=amount,
+        evidence_hash=current, decided_at=now,
     )  # fmt: skip
     standing = list(FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).select_related("reason"))
     needed = max(
@@ -438,10 +441,14 @@ def _sign_off(
     flag.required_approvals = needed
     flag.version += 1
     flag.save(update_fields=["status", "signed_off_at", "required_approvals", "version"])
-    _event(flag.case, actor=actor, at=now, body=note.strip(),
+    if referring and open_referral_for(flag.case) is None:
+        why = note.strip() or f"Referred at sign-off of the {flag.get_kind_display().lower()} flag."
+        referral_create(actor=actor, case=flag.case, reason=why)
+    # The case timeline is read by everyone on the case: a referral shows as the neutral state.
+    _event(flag.case, actor=actor, at=now, body="" if referring else note.strip(),
            data={"event": "signed_off" if flag.status == FlagStatus.SIGNED_OFF else "first_sign_off",
-                 "flag_id": flag.pk, "reason": reason.label, "amount": str(amount) if amount else None,
-                 "disagreed": disagreed})  # fmt: skip
+                 "flag_id": flag.pk, "reason": NEUTRAL_STATE if referring else reason.label,
+                 "amount": str(amount) if amount else None, "disagreed": disagreed})  # fmt: skip
     audit_record(
         actor=actor, action="flag.sign_off", object_type="flag", object_id=flag.pk, before=before, after=_snapshot(flag)
     )

@@ -20,6 +20,7 @@ from compliance.forms import KindForm, SignOffForm, TriggerCorrectionForm, facts
 from compliance.models import Obligation, RegulatoryFlag
 from compliance.obligations import obligation_satisfy
 from compliance.queue_rows import render_deadlines, render_rows
+from compliance.restricted import NEUTRAL_STATE, can_read_restricted
 from compliance.selectors import (
     flag_decisions_voided,
     flag_evidence,
@@ -173,6 +174,8 @@ def _render_review(request, flag: RegulatoryFlag, *, form=None, trigger_form=Non
         "evidence": flag_evidence(flag=flag),
         "voided": flag_decisions_voided(flag=flag),
         "can_correct_facts": can_edit_case(request.user, flag.case) and flag.case.is_open,
+        "restricted_reader": can_read_restricted(request.user),
+        "neutral_state": NEUTRAL_STATE,
     }
     return render(request, "compliance/flag_review.html", context, status=status)
 

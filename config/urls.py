@@ -16,6 +16,7 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("routing/", include("cases.routing_urls")),
     path("compliance/", include("compliance.urls")),
+    path("fiu/", include("compliance.restricted_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),

@@ -30,6 +30,8 @@ def navigation(request) -> dict:
         items.append(("Escalations", "escalations:queue"))
     if role_of(user) == Role.COMPLIANCE:
         items.append(("Flag review", "compliance:queue"))
+    if role_of(user) in (Role.FIU, Role.AUDITOR):
+        items.append(("Restricted inbox", "fiu:inbox"))
     if can_read_cases(user):
         items.append(("SOPs", "knowledge:library"))
     if role_of(user) == Role.COMPLIANCE:

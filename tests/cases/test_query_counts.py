@@ -49,7 +49,11 @@ ROUTING_PANEL = 1
 FLAG_PANEL = 1
 # And the knowledge panel: the SOPs, scripts and reply templates for the case, in one query.
 KNOWLEDGE_PANEL = 1
-CASE_PAGE_QUERIES_FOR_A_LEAD = 9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL + KNOWLEDGE_PANEL
+# And the restricted-inbox panel: whether the case has an open referral (shown neutrally).
+REFERRAL_PANEL = 1
+CASE_PAGE_QUERIES_FOR_A_LEAD = (
+    9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL + KNOWLEDGE_PANEL + REFERRAL_PANEL
+)
 # The same when the case has timers: their pauses (with who paused) come in one more query.
 CASE_PAGE_QUERIES_WITH_TIMERS = CASE_PAGE_QUERIES_FOR_A_LEAD + 1
 # session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases.
