@@ -23,12 +23,15 @@ def _nav(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "items"),
     [
-        (Role.AGENT, ["My cases", "Team queue", "Escalations"]),
-        (Role.SPECIALIST, ["My cases", "Team queue", "Escalations"]),
-        (Role.LEAD, ["My cases", "Triage queue", "Escalations", "SLA", "Routing"]),
-        (Role.COMPLIANCE, ["Team queue", "Escalations", "Flag review"]),
-        (Role.FIU, ["Team queue", "Escalations"]),
-        (Role.AUDITOR, ["Team queue", "Escalations"]),
+        (Role.AGENT, ["My cases", "Team queue", "Escalations", "SOPs", "My figures"]),
+        (Role.SPECIALIST, ["My cases", "Team queue", "Escalations", "SOPs", "My figures"]),
+        (
+            Role.LEAD,
+            ["My cases", "Triage queue", "Escalations", "SOPs", "Training & QA", "Dashboard", "SLA", "Routing"],
+        ),
+        (Role.COMPLIANCE, ["Team queue", "Escalations", "Flag review", "SOPs", "SOP approvals", "Dashboard"]),
+        (Role.FIU, ["Team queue", "Escalations", "Restricted inbox", "SOPs"]),
+        (Role.AUDITOR, ["Team queue", "Escalations", "Restricted inbox", "SOPs", "Dashboard"]),
         (Role.ADMIN, ["SLA", "Routing", "Administration"]),
     ],
 )
@@ -83,6 +86,9 @@ def test_it_tells_templates_the_viewers_role(lead):
         ("My cases", "cases:mine"),
         ("Triage queue", "cases:queue"),
         ("Escalations", "escalations:queue"),
+        ("SOPs", "knowledge:library"),
+        ("Training & QA", "knowledge:training"),
+        ("Dashboard", "metrics:dashboard"),
         ("SLA", "sla:overview"),
         ("Routing", "routing:rules"),
     ]
