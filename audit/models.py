@@ -35,6 +35,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id", "id"], name="audit_object_history_idx"),
             # "What did this person do?" — audit by actor.
             models.Index(fields=["actor", "id"], name="audit_actor_history_idx"),
+            # The ledger page's filters: by action (or action prefix) and by time, newest first.
+            models.Index(fields=["action", "id"], name="audit_action_idx"),
+            models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("routing/", include("cases.routing_urls")),
     path("compliance/", include("compliance.urls")),
     path("fiu/", include("compliance.restricted_urls")),
+    path("audit/", include("audit.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),

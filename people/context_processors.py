@@ -32,6 +32,7 @@ def navigation(request) -> dict:
         items.append(("Flag review", "compliance:queue"))
     if role_of(user) in (Role.FIU, Role.AUDITOR):
         items.append(("Restricted inbox", "fiu:inbox"))
+        items.append(("Audit ledger", "audit:ledger"))
     if can_read_cases(user):
         items.append(("SOPs", "knowledge:library"))
     if role_of(user) == Role.COMPLIANCE:
