@@ -10,7 +10,9 @@ from people.models import Team, User
 from people.selectors import team_ids_of, user_list_assignable
 
 # Teams a case can be escalated to: everyone past the frontline.
-ESCALATION_TEAM_KINDS = [kind for kind in TeamKind.values if kind != TeamKind.FRONTLINE]
+# The FIU is not a target: cases reach it by referral (compliance.restricted), never by an
+# escalation that everyone on the case can read.
+ESCALATION_TEAM_KINDS = [kind for kind in TeamKind.values if kind not in (TeamKind.FRONTLINE, TeamKind.FIU)]
 
 
 def _target_teams(exclude_team_id: int | None):

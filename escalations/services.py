@@ -146,6 +146,12 @@ def escalation_request(
     case = Case.objects.select_for_update(of=("self",)).select_related("team", "customer").get(pk=case.pk)
     if to_team is None:
         raise EscalationError("Choose the team to escalate to.")
+    if to_team.kind == TeamKind.FIU:
+        # An escalation is on the case for everyone to read; a referral stays in the FIU's inbox.
+        raise EscalationError(
+            "Cases go to the FIU through “Refer to the FIU” on the case page, which keeps the referral "
+            "from everyone else."
+        )
     if reason is None or not reason.is_active:
         raise EscalationError("Choose a reason from the list.")
     if case.status not in OPEN_STATUSES:
