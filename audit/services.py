@@ -17,24 +17,35 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 0x45534344  # "ESCD"
 
 
-def canonical_payload(event: AuditEvent) -> str:
-    """The exact text a row's hash covers; also what ``audit_verify`` recomputes."""
+# The columns a row's hash covers, in the order ``canonical_fields`` takes them.
+HASHED_COLUMNS = (
+    "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id", "before", "after", "request_id",
+)  # fmt: skip
+
+
+def canonical_fields(occurred_at, actor_id, actor_label, action, object_type, object_id, before, after, request_id):
+    """The exact text a row's hash covers, from its column values (the verifier reads tuples)."""
     return json.dumps(
         {
-            "occurred_at": event.occurred_at.isoformat(),
-            "actor_id": event.actor_id,
-            "actor_label": event.actor_label,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "before": event.before,
-            "after": event.after,
-            "request_id": event.request_id,
+            "occurred_at": occurred_at.isoformat(),
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+            "request_id": request_id,
         },
         sort_keys=True,
         separators=(",", ":"),
         default=str,
     )
+
+
+def canonical_payload(event: AuditEvent) -> str:
+    """The exact text a row's hash covers; also what ``verify_audit_chain`` recomputes."""
+    return canonical_fields(*(getattr(event, column) for column in HASHED_COLUMNS))
 
 
 def chain_hash(prev_hash: str, payload: str) -> str:

@@ -99,3 +99,30 @@ def test_it_fails_the_command_naming_the_first_broken_event(ledger):
         f"Audit chain broken at event {ledger[3].pk}: hash does not match the row's contents "
         f"(3 events verified before it)."
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broken", [None, 1, 4, 7])
+def test_the_parallel_check_gives_the_answer_of_one_pass(case_rules, broken, monkeypatch):
+    """Worker processes read their own connections, so the ledger is committed here."""
+    from audit import selectors
+    from tests.factories import CaseFactory, UserFactory
+
+    agent = UserFactory()
+    case = CaseFactory()
+    for n in range(9):
+        case_add_message(actor=agent, case=case, body=f"Note {n}", internal=True)
+    events = list(AuditEvent.objects.order_by("id"))
+    if broken is not None:
+        with audit_trigger_lifted() as cursor:
+            cursor.execute("UPDATE audit_auditevent SET action = 'case.reply' WHERE id = %s", [events[broken].pk])
+    monkeypatch.setattr(selectors, "PARALLEL_FROM", 0)
+
+    in_parallel = audit_chain_verify(workers=3)
+    in_one_pass = audit_chain_verify(workers=1)
+
+    assert in_parallel == in_one_pass
+    if broken is None:
+        assert in_parallel == ChainReport(checked=len(events), first_broken_id=None)
+    else:
+        assert in_parallel.first_broken_id == events[broken].pk and in_parallel.checked == broken
