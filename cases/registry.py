@@ -25,6 +25,12 @@ their ``AppConfig.ready()``. Every hook point is listed in this module so the fl
   keeps that person from being given that case by routing or "Get next case", and shows in
   the routing explanation. Called once per routing chunk: one query for the whole chunk,
   never one per person or case (knowledge: SOP acknowledgements a flag kind requires).
+- ``domain_events``: ``listener(event, case, data)``, told through :func:`emit` inside the
+  transaction of the change when something other systems care about happens: ``case.created``,
+  ``case.status_changed``, ``escalation.raised/accepted/returned``, ``sla.warning/breached``,
+  ``flag.raised/signed_off``, ``obligation.due/breached``. A listener writes in the same
+  transaction and defers any I/O with ``transaction.on_commit`` (webhooks: a delivery row, then
+  its task). ``data`` holds the event's facts; listeners decide what of it may leave.
 """
 
 from __future__ import annotations
@@ -39,3 +45,10 @@ evidence_added: list[Callable[[Any, Any, Any], None]] = []
 visibility_grants: list[Callable[[Any], Any]] = []
 case_panels: list[Callable[[Any, Any, bool], dict | None]] = []
 routing_eligibility: list[Callable[[list, list[int]], dict[int, dict[int, list[str]]]]] = []
+domain_events: list[Callable[[str, Any, dict], None]] = []
+
+
+def emit(event: str, *, case: Any, data: dict | None = None) -> None:
+    """Tell every ``domain_events`` listener that ``event`` happened to ``case``."""
+    for listener in domain_events:
+        listener(event, case, data or {})

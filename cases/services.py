@@ -108,6 +108,7 @@ def case_create(
         after={**_snapshot(case), "sla_policy_version_id": sla_version.pk if sla_version else None},
     )
     routing_enqueue(case_id=case.pk, trigger=RoutingTrigger.NEW)
+    registry.emit("case.created", case=case)
     return case
 
 
@@ -195,6 +196,7 @@ def _apply_status(case: Case, *, actor: User | None, to_status: str, now: dateti
     sla.sla_status_changed(case, from_status=current, to_status=target, now=now, actor=actor, reason=reason)
     for hook in registry.after_status_change:
         hook(case, current, target, actor)
+    registry.emit("case.status_changed", case=case, data={"from": current.value, "to": target.value})
 
 
 _STATUS_FIELDS = ["status", "resolved_at", "closed_at", "reopen_count", "updated_at", "version"]

@@ -210,6 +210,8 @@ def _warn(timers: list[SlaTimer], *, now: datetime) -> None:
         ),
         now=now,
     )
+    for t in timers:
+        registry.emit("sla.warning", case=t.case, data={"metric": t.metric, "due_at": t.due_at})
 
 
 def _breach(timers: list[SlaTimer], *, now: datetime) -> dict[str, str]:
@@ -240,6 +242,8 @@ def _breach(timers: list[SlaTimer], *, now: datetime) -> dict[str, str]:
         ),
         now=now,
     )
+    for t in timers:
+        registry.emit("sla.breached", case=t.case, data={"metric": t.metric, "due_at": t.due_at})
     return _escalate([t for t in timers if t.policy_version.breach_escalate])
 
 

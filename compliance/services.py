@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from cases import registry
 from cases.choices import OPEN_STATUSES, EventKind
 from cases.models import Case, CaseEvent
 from compliance.choices import FACTS, TWO_REVIEWER_KINDS, Fact, FlagKind, FlagStatus
@@ -154,6 +155,7 @@ def flag_raise(*, actor: User, case: Case, kind: str, facts: dict) -> Regulatory
     )
     _event(case, actor=actor, at=now, data={"event": "raised", "flag_id": flag.pk, "kind": kind})
     obligations = obligations_start(flag, actor=actor)
+    registry.emit("flag.raised", case=case, data={"flag_id": flag.pk, "kind": kind})
     audit_record(
         actor=actor,
         action="flag.raise",
@@ -441,6 +443,8 @@ def _sign_off(
     flag.required_approvals = needed
     flag.version += 1
     flag.save(update_fields=["status", "signed_off_at", "required_approvals", "version"])
+    if flag.status == FlagStatus.SIGNED_OFF:
+        registry.emit("flag.signed_off", case=flag.case, data={"flag_id": flag.pk, "kind": flag.kind})
     if referring and open_referral_for(flag.case) is None:
         why = note.strip() or f"Referred at sign-off of the {flag.get_kind_display().lower()} flag."
         referral_create(actor=actor, case=flag.case, reason=why)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from cases import registry
 from cases.choices import EventKind
 from cases.models import CaseEvent
 from compliance.models import Obligation
@@ -74,6 +75,12 @@ def _act(obligations: list[Obligation], *, kind: str, now: datetime) -> None:
                 },
             )  # fmt: skip
             for o in obligations
+        )
+    for o in obligations:
+        registry.emit(
+            "obligation.due" if kind == "warned" else "obligation.breached",
+            case=o.case,
+            data={"obligation_id": o.pk, "rule": o.rule_name, "citation": o.citation, "due_at": o.due_at},
         )
     audit_record(
         actor=None,

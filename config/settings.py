@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.forms",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     # Our apps, lowest first: a lower app never imports a higher one.
@@ -71,6 +72,10 @@ INSTALLED_APPS = [
     "compliance",
     "knowledge",
     "metrics",
+    # The API's plumbing, intake from other systems and outgoing webhooks sit above the rest.
+    "api",
+    "intake",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +179,9 @@ CELERY_TASK_ROUTES = {
     # Survey mail goes with the other mail; dashboard facts are background work.
     "metrics.tasks.send_csat_survey": {"queue": "notifications"},
     "metrics.tasks.facts_*": {"queue": "default"},
+    # Outgoing HTTP, slow or failing receivers included: kept off the SLA and routing queues.
+    "webhooks.tasks.*": {"queue": "notifications"},
+    "intake.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     # Reminders to acknowledge SOP versions: at most one a day per person and version (the
@@ -221,6 +229,12 @@ CELERY_BEAT_SCHEDULE = {
     "close-resolved-after-reopen-window": {
         "task": "cases.tasks.close_expired_resolved_cases",
         "schedule": timedelta(minutes=5),
+    },
+    # Webhook deliveries whose retry is due but whose task was lost; partial index, cheap.
+    "webhooks-retry-sweep": {
+        "task": "webhooks.tasks.webhook_retry_sweep_task",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
     },
     # Dashboard facts of cases changed since the last run (replies, escalations, flags, timers);
     # idempotent, so a dropped run is caught up by the next.
@@ -299,19 +313,59 @@ if not DEBUG:
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
 # --- Product settings ---------------------------------------------------------------------
+    # Tokens for integrations and scripts; the browser's session (with CSRF) for people.
 # A resolved case may be reopened for this long; then the beat sweep closes it.
 CASE_REOPEN_WINDOW = timedelta(days=int(os.environ.get("CASE_REOPEN_WINDOW_DAYS", "7")))
 CASE_QUEUE_PAGE_SIZE = 50
 # CSAT survey: e-mailed this long after a case is resolved; its link works once, for this many days.
 CSAT_SURVEY = {
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "1200/min")},
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+}
+# Request bodies larger than this answer 413 (the API's JSON parser enforces it).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Escalation Desk API",
+    "DESCRIPTION": (
+        "Cases, escalations, regulatory flags, obligations, SLA timers, intake and dashboard figures. "
+        'Authenticate with `Authorization: Bearer <token>`. Every error is `{"error": code, "detail": ...}`. '
+        "Writes accept `If-Match` with the ETag of the version they are based on (412 when stale)."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from drf-spectacular-sidecar through our own static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several endpoints.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.choices.Status",
+        "EscalationStatusEnum": "escalations.choices.EscalationStatus",
+        "FlagStatusEnum": "compliance.choices.FlagStatus",
+        "FlagKindEnum": "compliance.choices.FlagKind",
+        "EventKindEnum": "cases.choices.EventKind",
+    },
     "DELAY_MINUTES": int(os.environ.get("CSAT_SURVEY_DELAY_MINUTES", "60")),
+# Webhook deliveries: retried with exponential backoff (base * 2**attempt seconds) this many times.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# The CFPB import acts as this service account (see README, API section).
+CFPB_IMPORT_USERNAME = os.environ.get("CFPB_IMPORT_USERNAME", "cfpb-intake")
     "LINK_MAX_AGE_DAYS": int(os.environ.get("CSAT_SURVEY_LINK_DAYS", "14")),
 }
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),
     path("metrics/", include("metrics.urls")),
+    path("api/v1/", include("api.urls")),
+    path("intake/", include("intake.urls")),
     path("notifications/", include((notification_urlpatterns, "notifications"))),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

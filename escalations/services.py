@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from cases import registry
 from cases.choices import OPEN_STATUSES, PRIORITY_RANK, EventKind
 from cases.models import Case, CaseEvent
 from cases.services import case_transfer
@@ -206,6 +207,12 @@ def escalation_request(
         },
     )
     _audit(escalation, actor=actor, action="escalation.request", before=None)
+    registry.emit(
+        "escalation.raised",
+        case=case,
+        data={"escalation_id": escalation.pk, "from_team": from_team.slug, "to_team": to_team.slug,
+              "reason": reason.code, "urgency": urgency, "hop": escalation.hop},
+    )  # fmt: skip
     _notify_after_commit(
         _team_leads(to_team.pk),
         kind="escalation_requested",
@@ -287,6 +294,11 @@ def escalation_accept(
               "owner": str(owner)},
     )  # fmt: skip
     _audit(escalation, actor=actor, action="escalation.accept", before=before)
+    registry.emit(
+        "escalation.accepted",
+        case=escalation.case,
+        data={"escalation_id": escalation.pk, "to_team": escalation.to_team.slug},
+    )
     if escalation.requested_by_id and escalation.requested_by_id != actor.pk:
         _notify_after_commit(
             [escalation.requested_by],
@@ -345,6 +357,11 @@ def escalation_return(
               "outcome": ReturnOutcome(outcome).label},
     )  # fmt: skip
     _audit(escalation, actor=actor, action="escalation.return", before=before)
+    registry.emit(
+        "escalation.returned",
+        case=escalation.case,
+        data={"escalation_id": escalation.pk, "to_team": escalation.from_team.slug, "outcome": outcome},
+    )
     _notify_after_commit(
         [back_to] if back_to else _team_leads(escalation.from_team_id),
         kind="escalation_returned",

@@ -1,0 +1,33 @@
+"""The base of every API view, and the schema and docs pages."""
+
+from __future__ import annotations
+
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.views import APIView
+
+
+class ApiView(APIView):
+    """An API endpoint: DRF authenticates (token or session) and denies by default
+    (``IsAuthenticated``), so Django's LoginRequiredMiddleware must not redirect token callers
+    to the login page."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = False
+        return view
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 document, for any authenticated caller (token or session)."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = False
+        return view
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI from the app's own static files (drf-spectacular-sidecar); signed-in people only
+    (LoginRequiredMiddleware sends anyone else to the login page)."""

@@ -1,0 +1,1 @@
+"""Signed webhooks: admins register endpoints for domain events; Celery delivers, retries and logs."""
