@@ -15,6 +15,7 @@ from cases.choices import (
     Status,
     Tier,
 )
+from cases.masking import PiiField
 from people.models import BusinessCalendar, BusinessCalendarVersion, Team
 
 
@@ -553,3 +554,76 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.outcome} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- PII reveals and ID documents -------------------------------------------------------------
+
+
+class PiiReveal(models.Model):
+    """Someone asked to see one of a customer's PII fields in full, said why, and saw it until
+    ``expires_at``. Append-only (a trigger on PostgreSQL): the row is the record leads review,
+    and its audit event was written in the same transaction."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="pii_reveals")
+    # The case page the reveal was made from, if any (a customer page has none).
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=32, choices=PiiField.choices)
+    reason = models.TextField()
+    revealed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(field__in=PiiField.values), name="cases_piireveal_field_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="cases_piireveal_reason_given"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("revealed_at")), name="cases_piireveal_expires_after_reveal"
+            ),
+        ]
+        indexes = [
+            # "What may this viewer see of these customers now?" (every page showing PII).
+            models.Index(fields=["viewer", "customer", "expires_at"], name="cases_piireveal_active_idx"),
+            # The leads' list of reveals, newest first.
+            models.Index(F("revealed_at").desc(), F("id").desc(), name="cases_piireveal_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} revealed {self.field} of {self.customer_id} at {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+class AttachmentKind(models.TextChoices):
+    ID_DOCUMENT = "id_document", "ID document"
+
+
+class Attachment(models.Model):
+    """A file a case worker added to a case (an ID document for verification), stored outside
+    the web root under ``storage_name`` and served only through the access-checked download
+    view. ``sha256`` is the hash of the bytes as received. Append-only: a wrong upload is
+    superseded by a new one, never edited or removed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.ID_DOCUMENT)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    # The name as the uploader's computer called it, cleaned of any path; shown and offered on download.
+    filename = models.CharField(max_length=200)
+    # Detected from the bytes, never taken from the browser.
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # Relative to the private document storage (settings.STORAGES["documents"]).
+    storage_name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="cases_attachment_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=AttachmentKind.values), name="cases_attachment_kind_valid"),
+        ]
+        indexes = [
+            # The case page's documents panel, oldest first.
+            models.Index(fields=["case", "uploaded_at", "id"], name="cases_attachment_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.case_id})"

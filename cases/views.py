@@ -18,10 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import registry, services
 from cases.access import can_assign_case, can_edit_case, get_case_for_user
 from cases.choices import OPEN_STATUSES
+from cases.documents import document_panel
 from cases.errors import CaseError, StaleVersion
 from cases.filters import CaseFilter
 from cases.forms import AssignForm, BulkActionForm, MessageForm, PropertiesForm, SlaPolicyForm, StatusForm
 from cases.models import SlaPolicy
+from cases.pii_views import pii_context
 from cases.selectors import (
     case_get_for_page,
     case_list_for_queue,
@@ -174,6 +176,9 @@ def _case_context(request, case, *, forms: dict | None = None, conflict: str = "
     panels = [panel(request.user, case, editable) for panel in registry.case_panels]
     return {
         "case": case,
+        # The customer's PII as this viewer may see it now (masked unless revealed).
+        **pii_context(request, case.customer, case=case),
+        "documents_panel": document_panel(request.user, case),
         "panels": [panel for panel in panels if panel],
         "events": list(case_timeline(case=case)),
         **_sla_panel_timers(case_sla_timers(case=case), show_all=False),
@@ -356,7 +361,8 @@ def customer_detail(request, account_number: str):
         raise Http404("No such customer.")
     cases = customer_cases(user=request.user, customer=customer)
     page = Paginator(cases, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/customer_detail.html", {"customer": customer, "page": page})
+    context = {"customer": customer, "page": page, **pii_context(request, customer)}
+    return render(request, "cases/customer_detail.html", context)
 
 
 # --- service SLA configuration (leads and admins) -----------------------------------------------

@@ -265,6 +265,8 @@ USE_TZ = True
 
 # --- Static -------------------------------------------------------------------------------
 STATIC_URL = "static/"
+# Uploaded ID documents; in production a volume only the web and worker processes can read.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -273,6 +275,12 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+    # ID documents: outside the web root and never given a URL (no base_url, no URL pattern,
+    # not under STATIC_ROOT); the access-checked download view is the only way out.
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None, "file_permissions_mode": 0o600},
     },
 }
 
@@ -312,21 +320,13 @@ if not DEBUG:
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Tokens for integrations and scripts; the browser's session (with CSRF) for people.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.TokenAuthentication",
         "api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-}
-
-# --- Product settings ---------------------------------------------------------------------
-    # Tokens for integrations and scripts; the browser's session (with CSRF) for people.
-# A resolved case may be reopened for this long; then the beat sweep closes it.
-CASE_REOPEN_WINDOW = timedelta(days=int(os.environ.get("CASE_REOPEN_WINDOW_DAYS", "7")))
-CASE_QUEUE_PAGE_SIZE = 50
-# CSAT survey: e-mailed this long after a case is resolved; its link works once, for this many days.
-CSAT_SURVEY = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
@@ -359,13 +359,26 @@ SPECTACULAR_SETTINGS = {
         "FlagKindEnum": "compliance.choices.FlagKind",
         "EventKindEnum": "cases.choices.EventKind",
     },
-    "DELAY_MINUTES": int(os.environ.get("CSAT_SURVEY_DELAY_MINUTES", "60")),
+}
 # Webhook deliveries: retried with exponential backoff (base * 2**attempt seconds) this many times.
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # The CFPB import acts as this service account (see README, API section).
 CFPB_IMPORT_USERNAME = os.environ.get("CFPB_IMPORT_USERNAME", "cfpb-intake")
+
+# --- Product settings ---------------------------------------------------------------------
+# A resolved case may be reopened for this long; then the beat sweep closes it.
+CASE_REOPEN_WINDOW = timedelta(days=int(os.environ.get("CASE_REOPEN_WINDOW_DAYS", "7")))
+CASE_QUEUE_PAGE_SIZE = 50
+# A PII reveal shows the field in full for this long (then it is masked again).
+PII_REVEAL_MINUTES = int(os.environ.get("PII_REVEAL_MINUTES", "10"))
+# ID documents: the largest upload accepted, and the case categories that take them.
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "10")) * 1024 * 1024
+ID_DOCUMENT_CATEGORIES = ("kyc",)
+# CSAT survey: e-mailed this long after a case is resolved; its link works once, for this many days.
+CSAT_SURVEY = {
+    "DELAY_MINUTES": int(os.environ.get("CSAT_SURVEY_DELAY_MINUTES", "60")),
     "LINK_MAX_AGE_DAYS": int(os.environ.get("CSAT_SURVEY_LINK_DAYS", "14")),
 }
 

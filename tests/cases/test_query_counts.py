@@ -51,13 +51,16 @@ FLAG_PANEL = 1
 KNOWLEDGE_PANEL = 1
 # And the restricted-inbox panel: whether the case has an open referral (shown neutrally).
 REFERRAL_PANEL = 1
+# And the viewer's unexpired PII reveals of the case's customer (masked unless revealed).
+PII_REVEALS = 1
 CASE_PAGE_QUERIES_FOR_A_LEAD = (
-    9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL + KNOWLEDGE_PANEL + REFERRAL_PANEL
+    9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL + KNOWLEDGE_PANEL + REFERRAL_PANEL + PII_REVEALS
 )
 # The same when the case has timers: their pauses (with who paused) come in one more query.
 CASE_PAGE_QUERIES_WITH_TIMERS = CASE_PAGE_QUERIES_FOR_A_LEAD + 1
-# session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases.
-CUSTOMER_PAGE_QUERIES = 6 + BELL
+# session, user, team ids, the customer (with a visibility check), COUNT(*), the page of cases,
+# and the viewer's unexpired PII reveals of the customer.
+CUSTOMER_PAGE_QUERIES = 6 + BELL + PII_REVEALS
 
 
 def _varied_cases(team, count: int, assignees: list) -> list:

@@ -112,7 +112,7 @@ def test_it_masks_the_customers_personal_data(agent_client, team):
 
     assert "j***@example.com" in html
     assert "•••• 0142" in html
-    assert "<dt>Born</dt><dd>1961" in html
+    assert '<dd data-pii="date_of_birth">\n    <span class="masked">1961</span>' in html
     assert "jane.doe@example.com" not in html
     assert "555 0142" not in html
     assert "1961-05-17" not in html
