@@ -25,7 +25,7 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Trunc
 
 from cases.choices import OPEN_STATUSES, Channel
 from cases.models import Case as CaseModel
-from compliance.models import FlagDecision, Obligation, RegulatoryFlag
+from compliance.models import FlagDecision, Obligation, Referral, RegulatoryFlag
 from escalations.choices import EscalationStatus
 from escalations.models import Escalation
 from metrics.aggregates import grouped_percentiles, summarize
@@ -63,8 +63,9 @@ def _minutes(value) -> float | None:
 
 
 def restricted_case_ids():
-    """Cases that belong to or were escalated into the FIU: the restricted inbox."""
-    return Escalation.objects.filter(to_team__kind=TeamKind.FIU).values("case_id")
+    """Cases referred to the FIU's restricted inbox (any referral, open or decided). Only their
+    ids are read, to leave them out; nothing of the referral reaches a figure."""
+    return Referral.objects.values("case_id")
 
 
 def case_q(scope: Scope, prefix: str = "case__") -> Q:

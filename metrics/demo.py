@@ -1,8 +1,8 @@
 """Demo data for the dashboards, written after ``seed_demo`` has loaded cases.
 
 The case loader writes cases, timelines and SLA timers; what the dashboard also reads is added
-here, deterministically from the same seed: escalation hops (with OLA clocks, returns and a few
-into the FIU, which every figure leaves out), regulatory flags with compliance decisions and
+here, deterministically from the same seed: escalation hops (with OLA clocks and returns), a few
+referrals to the FIU (restricted: every figure leaves those cases out), regulatory flags with compliance decisions and
 obligations (some met late), CSAT surveys (sent an hour after resolution, about a third
 answered, scores that follow how fast the case went) with their timeline entries, campaigns
 placed on the data's real volume spikes, a lead's handle times, and finally every case's facts.
@@ -21,7 +21,7 @@ from django.db.models.functions import TruncDate
 
 from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent, Category
-from compliance.models import DecisionReason, FlagDecision, Obligation, RegulatoryFlag
+from compliance.models import DecisionReason, FlagDecision, Obligation, Referral, RegulatoryFlag
 from escalations.choices import DEFAULT_OLA_MINUTES, TIER_RANK, URGENCY_RANK, EscalationStatus, ReturnOutcome
 from escalations.models import Escalation, ReasonCode
 from metrics.facts import facts_rebuild
@@ -77,7 +77,12 @@ def load(*, seed: int, as_of: datetime, stdout=None) -> dict:
     """Write the dashboards' demo data for the cases in the database; returns what it wrote."""
     rng = random.Random(seed * 7919 + 7)  # noqa: S311 - demo data, not security
     with transaction.atomic():
-        summary = {"escalations": _escalations(rng, as_of), **_flags(rng, as_of), **_surveys(rng, as_of)}
+        summary = {
+            "escalations": _escalations(rng, as_of),
+            "referrals": _referrals(rng, as_of),
+            **_flags(rng, as_of),
+            **_surveys(rng, as_of),
+        }
         _handle_times()
     summary["facts"] = facts_rebuild(now=as_of)
     summary["campaigns"] = _campaigns(rng, as_of)
@@ -95,20 +100,15 @@ def _escalations(rng: random.Random, as_of: datetime) -> int:
     teams = dict(Team.objects.values_list("slug", "pk"))
     reasons = dict(ReasonCode.objects.values_list("code", "pk"))
     categories = dict(Category.objects.values_list("pk", "code"))
-    fiu = teams.get("fiu")
     rows: list[Escalation] = []
     written = 0
     for pk, team_id, category_id, received, resolved, status, priority, tier in _cases(
         "pk", "team_id", "category_id", "received_at", "resolved_at", "status", "priority", "customer__tier"
     ):
-        roll = rng.random()
-        if roll < FIU_SHARE and fiu:
-            target, reason = fiu, reasons.get("account_takeover_suspected")
-        elif roll < ESCALATION_SHARE:
-            slug, code = ESCALATION_ROUTES.get(categories[category_id], DEFAULT_ROUTE)
-            target, reason = teams.get(slug), reasons.get(code)
-        else:
+        if rng.random() >= ESCALATION_SHARE:
             continue
+        slug, code = ESCALATION_ROUTES.get(categories[category_id], DEFAULT_ROUTE)
+        target, reason = teams.get(slug), reasons.get(code)
         if target is None or reason is None or target == team_id:
             continue
         end = resolved or as_of
@@ -153,6 +153,31 @@ def _escalations(rng: random.Random, as_of: datetime) -> int:
             rows = []
     written += len(Escalation.objects.bulk_create(rows))
     return written
+
+
+def _referrals(rng: random.Random, as_of: datetime) -> int:
+    """A few cases referred to the FIU, decided without a report: restricted from every figure."""
+    officer = User.objects.filter(role="fiu", is_active=True).order_by("pk").first()
+    if officer is None:
+        return 0
+    rows = [
+        Referral(
+            case_id=pk,
+            referred_by=officer,
+            referred_at=_ts(received + timedelta(hours=2)),
+            reason="Demo referral",
+            status="no_report",
+            suspicion_formed_at=_ts(received + timedelta(hours=2)),
+            decided_at=_ts(received + timedelta(days=2)),
+            decision_rationale="Demo: no report warranted",
+        )
+        for pk, received in Case.objects.filter(received_at__lt=as_of - timedelta(days=3))
+        .order_by("pk")
+        .values_list("pk", "received_at")
+        .iterator(chunk_size=BATCH)
+        if rng.random() < FIU_SHARE
+    ]
+    return len(Referral.objects.bulk_create(rows, batch_size=BATCH))
 
 
 def _flags(rng: random.Random, as_of: datetime) -> dict:
@@ -258,7 +283,7 @@ def _rule(kind: str, jurisdiction: str):
 
 def _surveys(rng: random.Random, as_of: datetime) -> dict:
     fiu = Team.objects.filter(slug="fiu").values_list("pk", flat=True).first()
-    restricted = set(Escalation.objects.filter(to_team__kind="fiu").values_list("case_id", flat=True))
+    restricted = set(Referral.objects.values_list("case_id", flat=True))
     fraud = set(RegulatoryFlag.objects.filter(kind="scam_fraud").values_list("case_id", flat=True))
     surveys, events = [], []
     for pk, team_id, received, resolved, email in (

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases.choices import SlaMetric
 from cases.models import Case, SlaTimer
-from compliance.models import RegulatoryFlag
+from compliance.models import Referral, RegulatoryFlag
 from escalations.models import Escalation
 from metrics.choices import FLAG_KIND_BITS, FactSla
 from metrics.models import CaseFact, FactWatermark
@@ -119,12 +119,9 @@ def _refresh_chunk(ids: list[int], calendars: dict, now: datetime) -> int:
         "customer__jurisdiction",
         "customer__tier",
     )
-    escalated: set[int] = set()
-    restricted: set[int] = set()
-    for case_id, kind in Escalation.objects.filter(case_id__in=ids).values_list("case_id", "to_team__kind"):
-        escalated.add(case_id)
-        if kind == TeamKind.FIU:
-            restricted.add(case_id)
+    escalated = set(Escalation.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
+    # Referred to the FIU (the restricted inbox): only the fact that a referral exists is read.
+    restricted = set(Referral.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
     masks: dict[int, int] = defaultdict(int)
     for case_id, kind in RegulatoryFlag.objects.filter(case_id__in=ids).values_list("case_id", "kind"):
         masks[case_id] |= FLAG_KIND_BITS.get(kind, 0)
@@ -204,6 +201,7 @@ def changed_case_ids(*, since: datetime, until: datetime) -> set[int]:
     ids.update(
         RegulatoryFlag.objects.filter(raised_at__gte=since, raised_at__lt=until).values_list("case_id", flat=True)
     )
+    ids.update(Referral.objects.filter(referred_at__gte=since, referred_at__lt=until).values_list("case_id", flat=True))
     ids.update(
         SlaTimer.objects.filter(
             Q(breached_at__gte=since, breached_at__lt=until) | Q(met_at__gte=since, met_at__lt=until)

@@ -39,7 +39,7 @@ class CaseFact(models.Model):
     escalated = models.BooleanField(default=False)
     # Bits of metrics.choices.FLAG_KIND_BITS for every regulatory flag the case carries.
     flag_mask = models.IntegerField(default=0)
-    # Touched the FIU (restricted inbox): never in drill-downs, CSAT or per-case exports.
+    # The FIU's own case or referred to its restricted inbox: never in any figure, drill-down or export.
     restricted = models.BooleanField(default=False)
     sla_first_response = models.CharField(max_length=10, choices=FactSla.choices, blank=True)
     sla_resolution = models.CharField(max_length=10, choices=FactSla.choices, blank=True)

@@ -22,8 +22,7 @@ from audit.services import audit_record
 from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent, Category
 from compliance.choices import FlagKind
-from compliance.models import RegulatoryFlag
-from escalations.models import Escalation
+from compliance.models import Referral, RegulatoryFlag
 from metrics.choices import SurveyStatus
 from metrics.errors import SurveyAlreadyAnswered, SurveyError, SurveyLinkExpired, SurveyLinkInvalid
 from metrics.models import Campaign, HandleTime, Survey, SurveyOptOut
@@ -112,7 +111,7 @@ def survey_ineligible_reason(case: Case) -> str | None:
     """
     if case.status not in (Status.RESOLVED, Status.CLOSED):
         return "not resolved"
-    if case.team.kind == TeamKind.FIU or Escalation.objects.filter(case=case, to_team__kind=TeamKind.FIU).exists():
+    if case.team.kind == TeamKind.FIU or Referral.objects.filter(case=case).exists():
         return "restricted"
     if RegulatoryFlag.objects.filter(case=case, kind=FlagKind.SCAM_FRAUD).exists():
         return "fraud victim"

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cases.choices import Status
+from compliance.models import Referral
 from escalations.models import Escalation, ReasonCode
 from metrics.facts import facts_refresh
-from tests.factories import CaseFactory, CategoryFactory, TeamFactory, ensure_reference_data
+from tests.factories import CaseFactory, CategoryFactory, TeamFactory, UserFactory, ensure_reference_data
 
 # A Wednesday, noon UTC (20:00 in Manila, 08:00 in New York).
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
@@ -67,6 +68,24 @@ def escalate():
         )
         facts_refresh([case.pk], now=NOW)
         return hop
+
+    return make
+
+
+@pytest.fixture
+def refer():
+    """Refer a case to the FIU's restricted inbox (as compliance.restricted does), facts refreshed."""
+
+    def make(case):
+        officer = UserFactory(role="fiu")
+        Referral.objects.create(
+            case=case,
+            referred_by=officer,
+            referred_at=NOW - timedelta(hours=1),
+            reason="x",
+            suspicion_formed_at=NOW - timedelta(hours=1),
+        )
+        facts_refresh([case.pk], now=NOW)
 
     return make
 

@@ -13,7 +13,6 @@ from metrics import definitions as d
 from metrics.facts import facts_refresh
 from metrics.models import Campaign, Survey
 from metrics.scope import Scope
-from people.choices import TeamKind
 from tests.factories import SlaTimerFactory, TeamFactory, UserFactory
 from tests.metrics.conftest import NOW
 
@@ -33,9 +32,8 @@ def scope(**kwargs) -> Scope:
 
 
 @pytest.fixture
-def desk(plain_team, make_case, escalate, categories):
+def desk(plain_team, make_case, escalate, refer, categories):
     other = TeamFactory(name="Ops", slug="ops", calendar=None, time_zone="UTC")
-    fiu = TeamFactory(name="FIU", slug="fiu", kind=TeamKind.FIU, calendar=None, time_zone="UTC")
     cases = {
         "a": make_case(plain_team, at(2), first_response=30, resolved=120, category=categories["withdrawals"]),
         "b": make_case(plain_team, at(3), first_response=60, resolved=240, reopen_count=1, category=categories["kyc"]),
@@ -43,11 +41,12 @@ def desk(plain_team, make_case, escalate, categories):
         "d": make_case(plain_team, at(5), status=Status.OPEN),
         # Received before the window, resolved inside it (after 10 days).
         "e": make_case(plain_team, at(20, month=2), first_response=10, resolved=14_400),
-        # Escalated into the FIU: restricted, never counted.
+        # Referred to the FIU (and escalated): restricted, never counted.
         "f": make_case(plain_team, at(6), first_response=5, resolved=50),
     }
     escalate(cases["a"], other, at=at(2, 11), status="returned", responded_after=30, due_after=60)
-    escalate(cases["f"], fiu, at=at(6, 10), status="accepted", responded_after=5)
+    escalate(cases["f"], other, at=at(6, 10), status="accepted", responded_after=5)
+    refer(cases["f"])
     SlaTimerFactory(
         case=cases["a"], metric=SlaMetric.FIRST_RESPONSE, started_at=at(2), met_at=at(2) + timedelta(minutes=30)
     )
@@ -110,7 +109,7 @@ def test_csat_is_the_share_of_four_and_five_answers(desk, categories):
 
 def test_escalations_count_bounce_backs_and_ola_attainment(desk):
     figures = d.escalations(scope(), now=NOW)
-    # The FIU hop is restricted and not counted.
+    # The referred case's hop is restricted and not counted.
     assert figures["hops"] == 1
     assert figures["bounced"] == 1
     assert figures["ola_attainment"] == 100.0

@@ -18,8 +18,7 @@ from metrics.choices import SurveyStatus
 from metrics.errors import SurveyAlreadyAnswered, SurveyError, SurveyLinkExpired, SurveyLinkInvalid
 from metrics.models import Survey, SurveyOptOut
 from metrics.tasks import send_csat_survey
-from people.choices import TeamKind
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import UserFactory
 from tests.metrics.conftest import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
@@ -84,10 +83,9 @@ def test_resolving_a_case_queues_the_survey_after_commit_with_the_configured_del
 
 
 @pytest.mark.parametrize("why", ["restricted", "fraud", "opted_out"])
-def test_no_survey_for_restricted_fraud_victim_or_opted_out_cases(resolved_case, why, escalate):
+def test_no_survey_for_restricted_fraud_victim_or_opted_out_cases(resolved_case, why, refer):
     if why == "restricted":
-        fiu = TeamFactory(name="FIU", slug="fiu", kind=TeamKind.FIU, calendar=None)
-        escalate(resolved_case, fiu, at=NOW - timedelta(hours=20))
+        refer(resolved_case)
     elif why == "fraud":
         RegulatoryFlag.objects.create(
             case=resolved_case,

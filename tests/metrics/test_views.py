@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from compliance.models import Obligation, RegulatoryFlag
+from compliance.models import DecisionReason, Obligation, RegulatoryFlag
 from metrics.models import Campaign, Survey
-from people.choices import Role, TeamKind
+from people.choices import Role
 from tests.factories import TeamFactory, UserFactory
 from tests.metrics.conftest import NOW
 
@@ -86,7 +86,12 @@ def busy_desk(lead_team, make_case, escalate, categories, agent):
         submitted_at=NOW - timedelta(hours=20),
         facts={},
     )
-    flag.decisions.create(reviewer=reviewer, reason_id=1, evidence_hash="x", decided_at=NOW - timedelta(hours=2))
+    flag.decisions.create(
+        reviewer=reviewer,
+        reason=DecisionReason.objects.order_by("pk").first(),
+        evidence_hash="x",
+        decided_at=NOW - timedelta(hours=2),
+    )
     Obligation.objects.create(
         flag=flag,
         case=cases[0],
@@ -152,12 +157,13 @@ def test_a_lead_sees_only_their_teams_cases(client_for, lead, busy_desk, make_ca
     assert hidden.reference not in page
 
 
-def test_restricted_cases_never_appear_in_a_drill_down(client_for, lead, lead_team, make_case, escalate):
-    fiu = TeamFactory(name="FIU", slug="fiu", kind=TeamKind.FIU, calendar=None)
+def test_restricted_cases_never_appear_in_a_drill_down_or_a_figure(client_for, lead, lead_team, make_case, refer):
     secret = make_case(lead_team, NOW - timedelta(days=2), first_response=5, resolved=30)
-    escalate(secret, fiu, at=NOW - timedelta(days=2))
-    page = client_for(lead).get("/metrics/cases/received/").content.decode()
-    assert secret.reference not in page
+    refer(secret)
+    client = client_for(lead)
+    assert secret.reference not in client.get("/metrics/cases/received/").content.decode()
+    assert secret.reference not in client.get("/metrics/cases/resolved/").content.decode()
+    assert "0 resolved" in client.get("/metrics/").content.decode()
 
 
 def test_an_agent_gets_own_figures_not_the_dashboard(client_for, agent, busy_desk):
