@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -36,12 +37,16 @@ def use_percentile_cont() -> bool:
     return connection.vendor == "postgresql"
 
 
-def percentile_from_counts(counts: Sequence[tuple[float, int]], fraction: float) -> float | None:
+def percentile_from_counts(counts: Sequence[tuple], fraction: float):
     """``percentile_cont(fraction)`` of the multiset given as sorted ``(value, count)`` pairs.
 
     Position ``fraction * (n - 1)`` in the sorted values (0-based); between two values it is
     interpolated linearly, as PostgreSQL does.
     """
+    if counts and isinstance(counts[0][0], timedelta):
+        # Durations (an interval column): interpolate in seconds, answer a duration as PostgreSQL does.
+        seconds = percentile_from_counts([(value.total_seconds(), n) for value, n in counts], fraction)
+        return timedelta(seconds=seconds)
     total = sum(n for _, n in counts)
     if total == 0:
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from metrics.aggregates import percentile_from_counts
@@ -24,3 +26,8 @@ def test_percentile_from_counts_interpolates_like_percentile_cont(pairs, fractio
 
 def test_percentile_of_nothing_is_none():
     assert percentile_from_counts([], 0.5) is None
+
+
+def test_durations_interpolate_to_a_duration():
+    pairs = [(timedelta(minutes=10), 1), (timedelta(minutes=20), 1)]
+    assert percentile_from_counts(pairs, 0.5) == timedelta(minutes=15)
