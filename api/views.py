@@ -29,5 +29,13 @@ class SchemaView(SpectacularAPIView):
 
 
 class DocsView(SpectacularSwaggerView):
-    """Swagger UI from the app's own static files (drf-spectacular-sidecar); signed-in people only
-    (LoginRequiredMiddleware sends anyone else to the login page)."""
+    """Swagger UI from the app's own static files (drf-spectacular-sidecar); signed-in people only.
+
+    DRF marks its views exempt from LoginRequiredMiddleware; this page is for people in a
+    browser, so it opts back in and an anonymous visitor lands on the login page."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = True
+        return view

@@ -67,9 +67,9 @@ def webhook_endpoints_changed() -> None:
 @transaction.atomic
 def webhook_endpoint_save(endpoint: WebhookEndpoint) -> WebhookEndpoint:
     """Save an endpoint (from the admin) and make every process see the change."""
-    endpoint.full_clean()
     if endpoint.created_at is None:
         endpoint.created_at = timezone.now()
+    endpoint.full_clean()
     endpoint.save()
     transaction.on_commit(webhook_endpoints_changed)
     return endpoint

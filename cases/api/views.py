@@ -31,7 +31,7 @@ from cases.choices import OPEN_STATUSES
 from cases.filters import CaseFilter
 from cases.masking import active_reveals, customer_pii_for
 from cases.models import Case, Category, Customer
-from cases.selectors import case_list_for_queue, case_sla_timers, case_timeline
+from cases.selectors import case_list_for_queue, case_sla_timers, case_timeline, with_running_timers
 from people.models import Team, User
 from people.roles import can_read_cases, can_work_cases
 from people.selectors import team_ids_of
@@ -84,7 +84,9 @@ def _event_out(event, case: Case):
 def fetch_case(user, reference: str, *, for_write: bool = False) -> Case:
     """The case with what its output shows joined in; 404 invisible, 403 read-only."""
     require_reader(user)
-    queryset = case_list_for_queue(user=user)
+    # Unrestricted here: get_case_for_user applies the access rule itself, with the one-case
+    # grants (a case escalated to the caller's team) that list queries leave out.
+    queryset = with_running_timers(Case.objects.select_related("customer", "category", "team", "assignee"))
     return get_case_for_user(user, reference, for_write=for_write, queryset=queryset)
 
 
