@@ -7,7 +7,8 @@ and every case's facts first; later runs reuse them. Then, as ``lead.us`` (US Le
 offshore teams, where almost every case lives), through the test client like bench/run.py:
 
 - ``dashboard_30d``: the whole dashboard for the 30 days up to the load's ``as_of``;
-- ``dashboard_12m``: the same for the 366 days up to it (every case of the load);
+- ``dashboard_12m``: the same for the 366 days up to it (every case of the load); both computed
+  afresh on every request, and ``dashboard_12m_cached`` served by the result cache (metrics.cache);
 - ``drill_*``: the first page of the cases behind a figure (received, resolved in 30 days; the
   open backlog), and ``export_trend``: one chart's CSV.
 """
@@ -83,8 +84,16 @@ def main() -> None:
         "dashboard_12m_median_ms": f"≤ {TARGET_12M_MS}",
         "dashboard_30d_queries": "same for 12 months",
     }
+    # Cold: every request computes every figure (the result cache off), which is what the targets
+    # are about; warm: the same filters again before anything changed (served from the cache).
+    import metrics.cache
+
+    cache_seconds = metrics.cache.DASHBOARD_CACHE_SECONDS
+    metrics.cache.DASHBOARD_CACHE_SECONDS = 0
     figures += measure(client, "dashboard_30d", "/metrics/", month, **timing)[0]
     figures += measure(client, "dashboard_12m", "/metrics/", year, **timing)[0]
+    metrics.cache.DASHBOARD_CACHE_SECONDS = cache_seconds
+    figures += measure(client, "dashboard_12m_cached", "/metrics/", year, **timing)[0]
     for key in ("received", "resolved", "backlog"):
         figures += measure(client, f"drill_{key}", f"/metrics/cases/{key}/", month, **timing)[0]
         targets[f"drill_{key}_median_ms"] = f"≤ {TARGET_DRILL_MS}"

@@ -21,6 +21,7 @@ from cases.choices import SlaMetric
 from cases.models import Case, SlaTimer
 from compliance.models import Referral, RegulatoryFlag
 from escalations.models import Escalation
+from metrics.cache import generation_bump
 from metrics.choices import FLAG_KIND_BITS, FactSla
 from metrics.models import CaseFact, FactWatermark
 from people.business_time import WorkCalendar, business_minutes_between
@@ -101,6 +102,7 @@ def facts_refresh(case_ids: Iterable[int], *, now: datetime | None = None) -> in
     written = 0
     for offset in range(0, len(ids), CHUNK):
         written += _refresh_chunk(ids[offset : offset + CHUNK], calendars, now)
+    transaction.on_commit(generation_bump)
     return written
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from metrics import definitions as d
+from metrics.cache import cached
 from metrics.scope import Scope
 from people.models import Shift
 
@@ -67,8 +68,15 @@ def staffing_target(data: dict) -> d.StaffingTarget:
     )
 
 
-def dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime | None = None) -> dict:
-    """Every panel of the lead dashboard for ``scope``."""
+def dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime | None = None, fresh: bool = False) -> dict:
+    """Every panel of the lead dashboard for ``scope``, from the result cache unless ``fresh``
+    (see metrics.cache: recomputed as soon as facts, surveys or campaigns change)."""
+    if fresh:
+        return compute_dashboard(scope, target=target, now=now)
+    return cached(("dashboard", scope, target), lambda: compute_dashboard(scope, target=target, now=now))
+
+
+def compute_dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     by_hour = d.arrivals_by_hour_of_week(scope)
     on_shift = on_shift_by_hour(scope)

@@ -23,6 +23,7 @@ from cases.choices import EventKind, Status
 from cases.models import Case, CaseEvent, Category
 from compliance.choices import FlagKind
 from compliance.models import Referral, RegulatoryFlag
+from metrics.cache import generation_bump
 from metrics.choices import SurveyStatus
 from metrics.errors import SurveyAlreadyAnswered, SurveyError, SurveyLinkExpired, SurveyLinkInvalid
 from metrics.models import Campaign, HandleTime, Survey, SurveyOptOut
@@ -67,6 +68,7 @@ def campaign_save(
     campaign.full_clean(exclude=["categories", "created_by"])
     campaign.save()
     campaign.categories.set(categories)
+    transaction.on_commit(generation_bump)
     audit_record(
         actor=actor,
         action="metrics.campaign_save",
@@ -86,6 +88,7 @@ def campaign_save(
 
 @transaction.atomic
 def handle_time_set(*, actor, category: Category, minutes: int) -> HandleTime:
+    transaction.on_commit(generation_bump)
     row, _ = HandleTime.objects.update_or_create(
         category=category, defaults={"minutes": minutes, "set_by": actor, "set_at": timezone.now()}
     )
@@ -180,6 +183,7 @@ def survey_send(*, case_id: int, now: datetime | None = None) -> Survey | None:
             ),
             to=[survey.email],
         ).send()
+        transaction.on_commit(generation_bump)
         audit_record(
             actor=None,
             action="metrics.survey_sent",
@@ -223,6 +227,7 @@ def survey_answer(*, token: str, score, comment: str = "", now: datetime | None 
             data={"event": "csat_answered", "score": score},
             created_at=now,
         )
+        transaction.on_commit(generation_bump)
         audit_record(
             actor=None,
             action="metrics.survey_answered",

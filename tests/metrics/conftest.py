@@ -19,6 +19,12 @@ def _metrics_reference_data(db):
     ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(monkeypatch):
+    """Every figure computed afresh, unless a test turns the result cache on itself."""
+    monkeypatch.setattr("metrics.cache.DASHBOARD_CACHE_SECONDS", 0)
+
+
 @pytest.fixture
 def plain_team(db):
     """A team without a calendar: business minutes equal calendar minutes."""

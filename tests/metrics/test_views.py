@@ -307,3 +307,32 @@ def test_an_inverted_campaign_is_refused(client_for, lead):
     assert response.status_code == 400
     assert "ends before it starts" in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_a_cached_dashboard_is_recomputed_when_its_inputs_change(client_for, lead, busy_desk, monkeypatch, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "metrics"}}
+    monkeypatch.setattr("metrics.cache.DASHBOARD_CACHE_SECONDS", 300)
+    client = client_for(lead)
+    first, _ = _queries(client, "/metrics/")
+    assert first == DASHBOARD_QUERIES
+    again, _ = _queries(client, "/metrics/")
+    # Only the session, the viewer, their teams, the filter form's choices and the bell.
+    assert again == 3 + 3 + 1
+    other, _ = _queries(client, "/metrics/", {"granularity": "week"})
+    assert other == DASHBOARD_QUERIES
+    from metrics.services import campaign_save
+
+    campaign_save(
+        actor=lead,
+        name="New",
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2026, 3, 2),
+        expected_extra_cases=3,
+        categories=[],
+    )
+    from metrics.cache import generation_bump
+
+    generation_bump()  # what the on-commit hook does once the test transaction would commit
+    fresh, response = _queries(client, "/metrics/")
+    assert fresh == DASHBOARD_QUERIES
+    assert "New" in response.content.decode()
