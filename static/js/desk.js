@@ -32,4 +32,12 @@
       total.value = String(Number(total.value) + 1);
     }
   });
+
+  // A polling element with data-poll-paused-while="<selector>" skips its refresh while anything
+  // matches the selector (e.g. ticked rows of a bulk table), so a refresh never drops a selection.
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!(elt instanceof Element) || !elt.dataset.pollPausedWhile) return;
+    if (document.querySelector(elt.dataset.pollPausedWhile)) event.preventDefault();
+  });
 })();
