@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from api.figures import DashboardFiguresView
-from api.views import DocsView, SchemaView
+from api.views import DocsView, NotFoundView, SchemaView
 from cases.api import views as cases
 from compliance import api as compliance
 from escalations import api as escalations
@@ -37,4 +37,6 @@ urlpatterns = [
     path("obligations/", compliance.ObligationListView.as_view(), name="obligations"),
     path("intake/tickets/", intake.TicketIntakeView.as_view(), name="intake-tickets"),
     path("metrics/dashboard/", DashboardFiguresView.as_view(), name="metrics-dashboard"),
+    # Last: a path no endpoint matches (e.g. /flags/-1/) is a JSON 404 like any other.
+    re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),
 ]

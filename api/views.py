@@ -39,3 +39,17 @@ class DocsView(SpectacularSwaggerView):
         view = super().as_view(**initkwargs)
         view.login_required = True
         return view
+
+
+class NotFoundView(ApiView):
+    """Any other path under /api/v1/: the API's JSON 404, not the site's HTML page. Answers only
+    authenticated callers, like every endpoint (deny by default)."""
+
+    schema = None
+
+    def _not_found(self, request, *args, **kwargs):
+        from django.http import Http404
+
+        raise Http404("No such endpoint or object.")
+
+    get = post = put = patch = delete = _not_found
