@@ -1,0 +1,222 @@
+"""The REST API under load: ``python bench/api.py [--cases N] [--seconds S] [--quick]``.
+
+gunicorn (2 sync workers) serves the app on 127.0.0.1 against the benchmark database of
+``bench/database.py`` (100,000 cases by default; 2,000 with ``--quick``), and a threaded
+``http.client`` load generator (keep-alive connections, one per thread) requests for ``--seconds``
+each: the case list (50 per page, a lead's view), case details (with timeline), and ingest of new
+tickets through the idempotent intake endpoint (each opens a case with SLA timers and queues routing).
+
+Ingest writes cases, so it runs against a copy of the benchmark database
+(``escdesk_bench_<N>_api``, made from it as a template), which leaves the shared one as seeded.
+Output: ``name value unit`` lines, then a Markdown table with the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import bench_database_url, ensure_database, open_bench_database, seed_bench_database  # noqa: E402
+from bench.run import Figure, percentile, report  # noqa: E402
+
+QUICK_CASES = 2_000
+TARGETS = {"list": 150, "detail": 250, "ingest": 100}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, port: int, var_dir: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "API_THROTTLE_RATE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+        # Routing tasks queued by ingest go to a throw-away filesystem broker, never a real queue.
+        "VAR_DIR": var_dir,
+    }
+    env.pop("REDIS_URL", None)
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "2",
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("gunicorn did not come up within 30 s.")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def load(port: int, token: str, make_request, *, seconds: float, threads: int) -> tuple[int, list[float], int]:
+    """Run ``make_request() -> (method, path, body)`` from ``threads`` keep-alive connections for
+    ``seconds``; returns (requests, latencies in ms, errors)."""
+    stop_at = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def worker():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        while time.monotonic() < stop_at:
+            method, path, body = make_request()
+            started = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            bad += response.status >= 300
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return len(latencies), latencies, errors[0]
+
+
+def figures_for(name: str, result, seconds: float, unit: str = "req/s") -> list[Figure]:
+    count, latencies, errors = result
+    target = f"≥ {TARGETS[name]}"
+    return [
+        Figure(f"api_{name}_per_s", round(count / seconds, 1), unit, target),
+        Figure(f"api_{name}_p50_ms", statistics.median(latencies) if latencies else 0, "ms"),
+        Figure(f"api_{name}_p99_ms", percentile(latencies, 0.99) if latencies else 0, "ms"),
+        Figure(f"api_{name}_errors", errors, "responses", "0"),
+    ]
+
+
+def clone_for_ingest(cases: int) -> str:
+    """A copy of the benchmark database to write into (recreated each run)."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    source = dj_database_url.parse(bench_database_url(cases))
+    target = f"{source['NAME']}_api"
+    connection = psycopg2.connect(dbname="postgres", user=source.get("USER") or None,
+                                  host=source.get("HOST") or None, port=source.get("PORT") or None)  # fmt: skip
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
+        cursor.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(source["NAME"]))
+        )
+    connection.close()
+    return bench_database_url(cases).rsplit("/", 1)[0] + f"/{target}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, help="database size (default 100,000; 2,000 with --quick)")
+    parser.add_argument("--seconds", type=float, help="load per scenario (default 30; 3 with --quick)")
+    parser.add_argument("--threads", type=int, default=4, help="concurrent keep-alive connections (default 4)")
+    parser.add_argument("--quick", action="store_true", help="small database, short runs: keeps CI honest")
+    args = parser.parse_args()
+    cases = args.cases or (QUICK_CASES if args.quick else 100_000)
+    seconds = args.seconds or (3.0 if args.quick else 30.0)
+
+    url = open_bench_database(cases)
+    figures: list[Figure] = []
+    seeded = seed_bench_database(cases)
+    if seeded is not None:
+        figures.append(Figure("seed_seconds", seeded, "s"))
+
+    from django.db import connection
+
+    from api.tokens import token_issue
+    from cases.models import Case, Customer
+    from people.models import User
+
+    lead = User.objects.get(username="lead.us")
+    token = token_issue(actor=None, user=lead, name=f"bench {uuid.uuid4().hex[:6]}").secret
+    visible = Case.objects.visible_to(lead)
+    references = list(visible.order_by("-received_at").values_list("reference", flat=True)[:500])
+    accounts = list(Customer.objects.order_by("?").values_list("account_number", flat=True)[:500])
+    figures += [Figure("cases_total", Case.objects.count(), "cases"), Figure("api_threads", args.threads, "threads")]
+    connection.close()
+
+    with tempfile.TemporaryDirectory() as var_dir:
+        port = free_port()
+        server = start_gunicorn(url, port, var_dir)
+        try:
+            load(port, token, lambda: ("GET", "/api/v1/cases/?page_size=50", None), seconds=1, threads=2)
+            result = load(port, token, lambda: ("GET", "/api/v1/cases/?page_size=50", None),
+                          seconds=seconds, threads=args.threads)  # fmt: skip
+            figures += figures_for("list", result, seconds)
+            result = load(port, token, lambda: ("GET", f"/api/v1/cases/{random.choice(references)}/", None),
+                          seconds=seconds, threads=args.threads)  # fmt: skip
+            figures += figures_for("detail", result, seconds)
+        finally:
+            stop(server)
+
+        ingest_url = clone_for_ingest(cases)
+        ensure_database(ingest_url)
+        port = free_port()
+        server = start_gunicorn(ingest_url, port, var_dir)
+
+        def ticket():
+            body = {
+                "external_system": "bench",
+                "external_id": uuid.uuid4().hex,
+                "customer": {"account_number": random.choice(accounts)},
+                "subject": "Withdrawal pending",
+                "body": "My withdrawal has been pending since yesterday.",
+                "channel": "email",
+                "category": "withdrawals",
+            }
+            return "POST", "/api/v1/intake/tickets/", json.dumps(body)
+
+        try:
+            result = load(port, token, ticket, seconds=seconds, threads=args.threads)
+            figures += figures_for("ingest", result, seconds, unit="cases/s")
+        finally:
+            stop(server)
+
+    report(figures, f"Escalation Desk API under gunicorn (2 workers): {cases:,} cases, {seconds:g} s per scenario, "
+                    f"{args.threads} connections, PostgreSQL.")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
