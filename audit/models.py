@@ -8,8 +8,8 @@ class AuditEvent(models.Model):
     """One thing somebody did (or read) that an auditor may ask about.
 
     Rows are append-only and chained: ``hash`` covers ``prev_hash`` and the row's canonical
-    JSON, so editing or removing any row breaks every later link (``manage.py audit_verify``
-    finds the first). On PostgreSQL a trigger rejects UPDATE and DELETE outright.
+    JSON, so editing or removing any row breaks every later link (``manage.py
+    verify_audit_chain`` finds the first). On PostgreSQL a trigger rejects UPDATE and DELETE outright.
     """
 
     occurred_at = models.DateTimeField()
@@ -25,6 +25,10 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # The exact canonical JSON the hash covers (``audit.services.canonical_payload``). Kept so
+    # PostgreSQL can check the whole chain in one pass: the hash of prev_hash + payload, and
+    # that the payload still says what the columns say (compared as JSON values).
+    payload = models.TextField(default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -90,6 +90,7 @@ def audit_record(
         request_id=current_request_id(),
         prev_hash=last or GENESIS_HASH,
     )
-    event.hash = chain_hash(event.prev_hash, canonical_payload(event))
+    event.payload = canonical_payload(event)
+    event.hash = chain_hash(event.prev_hash, event.payload)
     event.save(force_insert=True)
     return event

@@ -74,7 +74,8 @@ def top_up(rows: int) -> int:
                 request_id=f"{i:032x}",
                 prev_hash=last,
             )
-            event.hash = last = chain_hash(last, canonical_payload(event))
+            event.payload = canonical_payload(event)
+            event.hash = last = chain_hash(last, event.payload)
             batch.append(event)
         with transaction.atomic():
             AuditEvent.objects.bulk_create(batch, batch_size=5_000)
