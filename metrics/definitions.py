@@ -260,10 +260,6 @@ def trend(scope: Scope) -> dict:
 # --- CSAT ----------------------------------------------------------------------------------------
 
 
-def _surveys(scope: Scope):
-    return Survey.objects.filter(case_q(scope))
-
-
 def csat(scope: Scope) -> dict:
     """**CSAT** — surveys *sent* in the window (one per resolved case, on a 1–5 scale).
 
@@ -274,20 +270,20 @@ def csat(scope: Scope) -> dict:
       escalated twice counts under both paths.
     * Latest comments: the newest answers with a comment, linked to their case.
     """
-    sent = _surveys(scope).filter(sent_at__gte=scope.start, sent_at__lt=scope.end)
-    answered = sent.filter(status=SurveyStatus.ANSWERED)
+    sent = facts_in(scope, by="csat_sent_at")
+    answered = sent.filter(csat_score__isnull=False)
     totals = sent.aggregate(
         sent=Count("pk"),
-        answered=Count("pk", filter=Q(status=SurveyStatus.ANSWERED)),
-        satisfied=Count("pk", filter=Q(status=SurveyStatus.ANSWERED, score__gte=4)),
-        mean=Avg("score", filter=Q(status=SurveyStatus.ANSWERED)),
+        answered=Count("pk", filter=Q(csat_score__isnull=False)),
+        satisfied=Count("pk", filter=Q(csat_score__gte=4)),
+        mean=Avg("csat_score"),
     )
 
-    def breakdown(key: str, label: str) -> list[dict]:
+    def rows_of(qs, key: str, label: str, score: str) -> list[dict]:
         rows = (
-            answered.order_by()
+            qs.order_by()
             .values(key=F(key), label=F(label))
-            .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(score__gte=4)), mean=Avg("score"))
+            .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(**{f"{score}__gte": 4})), mean=Avg(score))
             .order_by("-n", "label")
         )
         return [
@@ -295,9 +291,14 @@ def csat(scope: Scope) -> dict:
             for row in rows
         ]
 
+    # Escalation path and reason: the hops of the answered, escalated cases (a small share), each
+    # with its case's answer, read through the surveys' case ids.
+    escalated = Survey.objects.filter(
+        status=SurveyStatus.ANSWERED, case_id__in=answered.filter(escalated=True).values("case_id")
+    )
     comments = list(
-        answered.exclude(comment="")
-        .select_related("case")
+        Survey.objects.filter(status=SurveyStatus.ANSWERED, case_id__in=answered.values("case_id"))
+        .exclude(comment="")
         .order_by("-answered_at", "-pk")
         .values("score", "comment", "answered_at", reference=F("case__reference"))[:LATEST_COMMENTS]
     )
@@ -308,11 +309,11 @@ def csat(scope: Scope) -> dict:
         "csat": _pct(totals["satisfied"], totals["answered"]),
         "mean": round(totals["mean"], 2) if totals["mean"] is not None else None,
         "response_rate": _pct(totals["answered"], totals["sent"]),
-        "by_category": breakdown("case__category_id", "case__category__name"),
-        "by_team": breakdown("case__team_id", "case__team__name"),
-        "by_agent": breakdown("case__assignee_id", "case__assignee__username"),
-        "by_path": breakdown("case__escalations__to_team_id", "case__escalations__to_team__name"),
-        "by_reason": breakdown("case__escalations__reason_id", "case__escalations__reason__label"),
+        "by_category": rows_of(answered, "category_id", "category__name", "csat_score"),
+        "by_team": rows_of(answered, "team_id", "team__name", "csat_score"),
+        "by_agent": rows_of(answered, "assignee_id", "assignee__username", "csat_score"),
+        "by_path": rows_of(escalated, "case__escalations__to_team_id", "case__escalations__to_team__name", "score"),
+        "by_reason": rows_of(escalated, "case__escalations__reason_id", "case__escalations__reason__label", "score"),
         "comments": comments,
     }
 
@@ -682,8 +683,10 @@ def personal(scope: Scope) -> dict:
         percentiles={"fr": "first_response_minutes"},
         fractions=(0.5,),
     )
-    survey = _surveys(scope).filter(sent_at__gte=scope.start, sent_at__lt=scope.end, status=SurveyStatus.ANSWERED)
-    answers = survey.aggregate(n=Count("pk"), satisfied=Count("pk", filter=Q(score__gte=4)), mean=Avg("score"))
+    answered = facts_in(scope, by="csat_sent_at").filter(csat_score__isnull=False)
+    answers = answered.aggregate(
+        n=Count("pk"), satisfied=Count("pk", filter=Q(csat_score__gte=4)), mean=Avg("csat_score")
+    )
     return {
         "received": first["received"],
         "resolved": res["resolved"],

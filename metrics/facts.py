@@ -23,7 +23,7 @@ from compliance.models import Referral, RegulatoryFlag
 from escalations.models import Escalation
 from metrics.cache import generation_bump
 from metrics.choices import FLAG_KIND_BITS, FactSla
-from metrics.models import CaseFact, FactWatermark
+from metrics.models import CaseFact, FactWatermark, Survey
 from people.business_time import WorkCalendar, business_minutes_between
 from people.calendars import calendar_version_current, work_calendar
 from people.choices import TeamKind
@@ -36,7 +36,7 @@ SWEEP_OVERLAP = timedelta(minutes=10)
 UPDATE_FIELDS = [
     "received_at",
     "team",
-    "assignee_id",
+    "assignee",
     "category",
     "channel",
     "jurisdiction",
@@ -57,6 +57,8 @@ UPDATE_FIELDS = [
     "sla_next_response_met",
     "sla_next_response_breached",
     "sla_paused_minutes",
+    "csat_sent_at",
+    "csat_score",
     "refreshed_at",
 ]
 
@@ -155,6 +157,10 @@ def _refresh_chunk(ids: list[int], calendars: dict, now: datetime) -> int:
             next_met[case_id] += 1
         elif outcome == FactSla.BREACHED:
             next_breached[case_id] += 1
+    surveys = {
+        case_id: (sent_at, score)
+        for case_id, sent_at, score in Survey.objects.filter(case_id__in=ids).values_list("case_id", "sent_at", "score")
+    }
     rows = []
     for case in cases:
         pk, received = case["pk"], case["received_at"]
@@ -185,6 +191,8 @@ def _refresh_chunk(ids: list[int], calendars: dict, now: datetime) -> int:
                 sla_next_response_met=next_met.get(pk, 0),
                 sla_next_response_breached=next_breached.get(pk, 0),
                 sla_paused_minutes=paused.get(pk, 0),
+                csat_sent_at=surveys.get(pk, (None, None))[0],
+                csat_score=surveys.get(pk, (None, None))[1],
                 refreshed_at=now,
             )
         )

@@ -23,7 +23,16 @@ class CaseFact(models.Model):
     case = models.OneToOneField(Case, on_delete=models.DO_NOTHING, primary_key=True, related_name="+")
     received_at = models.DateTimeField()
     team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    assignee_id = models.BigIntegerField(null=True, blank=True)
+    # No index of its own: metrics_fact_assignee_idx (assignee, received_at) serves the lookups.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     jurisdiction = models.CharField(max_length=6)
@@ -47,6 +56,9 @@ class CaseFact(models.Model):
     sla_next_response_breached = models.PositiveIntegerField(default=0)
     # Business minutes the resolution clock stood still (stop-the-clock).
     sla_paused_minutes = models.PositiveIntegerField(default=0)
+    # The case's CSAT survey: when it was sent and the answer, if any (metrics.Survey holds the rest).
+    csat_sent_at = models.DateTimeField(null=True, blank=True)
+    csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     class Meta:
@@ -58,9 +70,13 @@ class CaseFact(models.Model):
                 fields=["resolved_at"], name="metrics_fact_resolved_idx", condition=Q(resolved_at__isnull=False)
             ),
             # An agent's own figures.
-            models.Index(fields=["assignee_id", "received_at"], name="metrics_fact_assignee_idx"),
+            models.Index(fields=["assignee", "received_at"], name="metrics_fact_assignee_idx"),
             # Team-scoped dashboards (a lead's teams).
             models.Index(fields=["team", "received_at"], name="metrics_fact_team_idx"),
+            # CSAT figures: surveys sent in a window.
+            models.Index(
+                fields=["csat_sent_at"], name="metrics_fact_csat_idx", condition=Q(csat_sent_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

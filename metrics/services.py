@@ -26,6 +26,7 @@ from compliance.models import Referral, RegulatoryFlag
 from metrics.cache import generation_bump
 from metrics.choices import SurveyStatus
 from metrics.errors import SurveyAlreadyAnswered, SurveyError, SurveyLinkExpired, SurveyLinkInvalid
+from metrics.facts import facts_refresh
 from metrics.models import Campaign, HandleTime, Survey, SurveyOptOut
 from people.choices import TeamKind
 
@@ -183,7 +184,7 @@ def survey_send(*, case_id: int, now: datetime | None = None) -> Survey | None:
             ),
             to=[survey.email],
         ).send()
-        transaction.on_commit(generation_bump)
+        facts_refresh([case.pk], now=now)
         audit_record(
             actor=None,
             action="metrics.survey_sent",
@@ -227,7 +228,8 @@ def survey_answer(*, token: str, score, comment: str = "", now: datetime | None 
             data={"event": "csat_answered", "score": score},
             created_at=now,
         )
-        transaction.on_commit(generation_bump)
+        # The figures read the answer from the case's facts (which also renews the dashboards).
+        facts_refresh([survey.case_id], now=now)
         audit_record(
             actor=None,
             action="metrics.survey_answered",
