@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from cases.choices import Status
 from compliance.models import RegulatoryFlag
 
@@ -91,22 +89,19 @@ def test_a_stale_if_match_is_412_and_writes_nothing(api_for, agent, case):
     assert fresh.status_code == 201
 
 
-def test_a_token_over_its_rate_gets_429_with_retry_after(api_for, agent, settings):
+def test_a_token_over_its_rate_gets_429_with_retry_after(api_for, agent, settings, monkeypatch):
     from django.core.cache import cache
 
     from api.throttling import TokenRateThrottle
 
     cache.clear()
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api": "3/min"}
-    pytest.MonkeyPatch().setattr(TokenRateThrottle, "THROTTLE_RATES", rates)
-    try:
-        client, other = api_for(agent), api_for(agent)
-        statuses = [client.get("/api/v1/cases/").status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
-        last = client.get("/api/v1/cases/")
-        assert last.json()["error"] == "throttled" and int(last["Retry-After"]) >= 1
-        # Each token has its own budget.
-        assert other.get("/api/v1/cases/").status_code == 200
-    finally:
-        pytest.MonkeyPatch().undo()
-        cache.clear()
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", rates)
+    client, other = api_for(agent), api_for(agent)
+    statuses = [client.get("/api/v1/cases/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    last = client.get("/api/v1/cases/")
+    assert last.json()["error"] == "throttled" and int(last["Retry-After"]) >= 1
+    # Each token has its own budget.
+    assert other.get("/api/v1/cases/").status_code == 200
+    cache.clear()
