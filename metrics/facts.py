@@ -94,8 +94,13 @@ def _outcome(timer: dict, now: datetime) -> str:
     return ""
 
 
-def facts_refresh(case_ids: Iterable[int], *, now: datetime | None = None) -> int:
-    """Recompute the facts of ``case_ids`` from the source tables; returns rows written."""
+def facts_refresh(case_ids: Iterable[int], *, now: datetime | None = None, renew_dashboards: bool = True) -> int:
+    """Recompute the facts of ``case_ids`` from the source tables; returns rows written.
+
+    ``renew_dashboards`` makes cached dashboards recompute on their next request; the refresh
+    after each status change leaves them be (a busy desk changes a case every few seconds), so
+    those show within the 5 minutes until the sweep renews them.
+    """
     now = now or timezone.now()
     ids = sorted(set(case_ids))
     if not ids:
@@ -104,7 +109,8 @@ def facts_refresh(case_ids: Iterable[int], *, now: datetime | None = None) -> in
     written = 0
     for offset in range(0, len(ids), CHUNK):
         written += _refresh_chunk(ids[offset : offset + CHUNK], calendars, now)
-    transaction.on_commit(generation_bump)
+    if renew_dashboards:
+        transaction.on_commit(generation_bump)
     return written
 
 

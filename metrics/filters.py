@@ -116,7 +116,7 @@ class MetricsFilterForm(forms.Form):
 
     def scope(self, *, default_tz: str) -> Scope:
         data = self.cleaned_data
-        visible = None if self.org_wide else tuple(team_ids_of(self.user))
+        visible = None if self.org_wide else tuple(sorted(team_ids_of(self.user)))
         agent = data.get("agent")
         return Scope(
             start_day=data["start"],

@@ -108,6 +108,22 @@ def _panels(scope: Scope, *, target: d.StaffingTarget, now: datetime | None) -> 
     }
 
 
+def dashboard_warm() -> int:
+    """Compute (into the cache) the default dashboard of every active dashboard viewer: the last
+    30 days in their own zone. Viewers with the same teams and zone share one computation."""
+    from metrics.filters import MetricsFilterForm
+    from people.models import User
+    from people.roles import DASHBOARD_VIEWERS
+
+    warmed = 0
+    for user in User.objects.filter(is_active=True, role__in=list(DASHBOARD_VIEWERS)).order_by("pk"):
+        form = MetricsFilterForm({}, user=user)
+        if form.is_valid():
+            dashboard(form.scope(default_tz=user.time_zone or "UTC"), target=staffing_target(form.cleaned_data))
+            warmed += 1
+    return warmed
+
+
 def own_figures(scope_mine: Scope, scope_team: Scope) -> dict:
     return {"mine": d.personal(scope_mine), "team": d.personal(scope_team)}
 

@@ -7,19 +7,23 @@ import smtplib
 from celery import shared_task
 
 from metrics.facts import facts_refresh, facts_sweep
+from metrics.selectors import dashboard_warm
 from metrics.services import survey_send
 
 
 @shared_task(name="metrics.tasks.facts_refresh_task")
 def facts_refresh_task(case_ids: list[int]) -> int:
     """Recompute these cases' dashboard facts (after a status change)."""
-    return facts_refresh(case_ids)
+    return facts_refresh(case_ids, renew_dashboards=False)
 
 
 @shared_task(name="metrics.tasks.facts_sweep_task")
 def facts_sweep_task() -> int:
-    """Recompute the facts of every case changed since the last sweep (beat)."""
-    return facts_sweep()
+    """Recompute the facts of every case changed since the last sweep (beat), then compute each
+    dashboard viewer's default dashboard so the first look after a sweep is served from the cache."""
+    written = facts_sweep()
+    dashboard_warm()
+    return written
 
 
 @shared_task(

@@ -339,3 +339,14 @@ def test_a_cached_dashboard_is_recomputed_when_its_inputs_change(client_for, lea
     fresh, response = _queries(client, "/metrics/")
     assert fresh == DASHBOARD_QUERIES
     assert "New" in response.content.decode()
+
+
+def test_the_sweep_task_warms_each_viewers_default_dashboard(client_for, lead, busy_desk, monkeypatch, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "warm"}}
+    monkeypatch.setattr("metrics.cache.DASHBOARD_CACHE_SECONDS", 300)
+    from metrics.tasks import facts_sweep_task
+
+    facts_sweep_task()
+    served, response = _queries(client_for(lead), "/metrics/")
+    assert served == 3 + 3 + 1
+    assert 'id="panel-coverage"' in response.content.decode()
