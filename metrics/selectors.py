@@ -125,7 +125,24 @@ def dashboard_warm() -> int:
 
 
 def own_figures(scope_mine: Scope, scope_team: Scope) -> dict:
-    return {"mine": d.personal(scope_mine), "team": d.personal(scope_team)}
+    """An agent's figures next to their teams', with QA scores from the knowledge app's scorecards."""
+    from knowledge.qa import qa_score_trend
+    from people.models import User
+
+    team_agents = list(
+        User.objects.filter(memberships__team_id__in=scope_team.team_ids).values_list("pk", flat=True).distinct()
+    )
+    qa = {
+        "mine": qa_score_trend(since=scope_team.start, until=scope_team.end, agent_ids=[scope_mine.assignee_id],
+                               by_item=False),
+        "team": qa_score_trend(since=scope_team.start, until=scope_team.end, agent_ids=team_agents, by_item=False),
+    }  # fmt: skip
+    out = {"mine": d.personal(scope_mine), "team": d.personal(scope_team)}
+    for who, rows in qa.items():
+        cards = sum(row["scorecards"] for row in rows)
+        out[who]["qa_scorecards"] = cards
+        out[who]["qa_mean"] = round(sum(row["mean"] * row["scorecards"] for row in rows) / cards, 2) if cards else None
+    return out
 
 
 def drill_cases(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -180,8 +181,6 @@ def mine(request):
         return render(request, "metrics/mine.html", {"form": form}, status=400)
     team_scope = form.scope(default_tz=_default_tz(request))
     # Own figures are always the viewer's own cases and their teams', whatever the URL asks.
-    from dataclasses import replace
-
     team_scope = replace(team_scope, assignee_id=None, team_ids=tuple(team_ids_of(request.user)))
     my_scope = replace(team_scope, assignee_id=request.user.pk)
     return render(
@@ -200,8 +199,6 @@ def drill(request, key: str):
         return render(request, "metrics/drill.html", {"form": form, "drill": d.DRILLS[key]}, status=400)
     scope = form.scope(default_tz=_default_tz(request))
     if not can_view_dashboards(request.user):
-        from dataclasses import replace
-
         scope = replace(scope, assignee_id=request.user.pk)
     try:
         page = max(1, int(request.GET.get("page", "1")))

@@ -350,3 +350,26 @@ def test_the_sweep_task_warms_each_viewers_default_dashboard(client_for, lead, b
     served, response = _queries(client_for(lead), "/metrics/")
     assert served == 3 + 3 + 1
     assert 'id="panel-coverage"' in response.content.decode()
+
+
+def test_own_figures_put_the_agents_cases_next_to_the_teams(client_for, agent, lead_team, make_case):
+    colleague = UserFactory(role=Role.AGENT, teams=[lead_team])
+    make_case(lead_team, NOW - timedelta(days=2), first_response=10, resolved=60, assignee=agent)
+    make_case(lead_team, NOW - timedelta(days=2), first_response=30, resolved=600, assignee=colleague)
+    from metrics.scope import Scope
+    from metrics.selectors import own_figures
+
+    team = Scope(
+        start_day=date(2026, 2, 17),
+        end_day=date(2026, 3, 18),
+        tz=__import__("zoneinfo").ZoneInfo("UTC"),
+        visible_team_ids=(lead_team.pk,),
+        team_ids=(lead_team.pk,),
+    )
+    figures = own_figures(__import__("dataclasses").replace(team, assignee_id=agent.pk), team)
+    assert (figures["mine"]["resolved"], figures["team"]["resolved"]) == (1, 2)
+    assert figures["mine"]["median_minutes"] == 60
+    assert figures["team"]["median_minutes"] == 330
+    assert figures["mine"]["qa_mean"] is None
+    page = client_for(agent).get("/metrics/mine/").content.decode()
+    assert "QA score" in page and "1h" in page
