@@ -338,6 +338,9 @@ def survey(request, token: str):
             {**context, "problem": "This survey has already been answered. Thank you, we have your feedback."},
             status=409,
         )
+    if request.method == "POST" and request.POST.get("opt_out"):
+        services.survey_opt_out(customer_id=found.case.customer_id)
+        return render(request, "metrics/survey.html", {**context, "opted_out": True})
     form = SurveyAnswerForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():

@@ -185,3 +185,13 @@ def test_the_public_page_refuses_a_tampered_link(sent):
     response = Client().get(f"/metrics/survey/{services.survey_token(sent)}x/")
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
+
+
+def test_a_customer_opts_out_from_the_survey_page_and_gets_no_more(sent, plain_team, make_case):
+    response = Client().post(f"/metrics/survey/{services.survey_token(sent)}/", {"opt_out": "1"})
+    assert response.status_code == 200
+    assert "will not send you satisfaction surveys" in response.content.decode()
+    customer = sent.case.customer
+    assert SurveyOptOut.objects.filter(customer=customer).exists()
+    later = make_case(plain_team, NOW - timedelta(hours=2), first_response=5, resolved=30, customer=customer)
+    assert send_csat_survey(later.pk) is False
