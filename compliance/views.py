@@ -87,7 +87,7 @@ ATTENTION_LIMIT = 10
 
 @require_GET
 def review_queue(request):
-    if role_of(request.user) not in REVIEWER_ROLES and not request.user.is_superuser:
+    if role_of(request.user) not in REVIEWER_ROLES:
         raise PermissionDenied("The review queue is for compliance reviewers.")
     qs = flag_list_for_review(user=request.user)
     filterset = FlagReviewFilter(request.GET, queryset=qs, request=request)
