@@ -49,7 +49,7 @@ def test_lead_reads_the_dashboard_and_a_customer_answers_the_survey(desk, open_s
     expect(customer.page.get_by_role("heading", level=1)).to_have_text("How did we do?")
     customer.page.get_by_label("4").check()
     customer.page.get_by_label("Anything you would like to tell us?").fill("Refund came through, thanks")
-    customer.page.get_by_role("button", name="Send").click()
+    customer.page.get_by_role("button", name="Send", exact=True).click()
     expect(customer.page.get_by_role("heading", level=1)).to_have_text("Thank you for your feedback")
     customer.page.goto(customer.url(path))
     expect(customer.page.get_by_role("alert")).to_contain_text("already been answered")
