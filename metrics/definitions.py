@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Trunc
 
@@ -30,6 +31,7 @@ from escalations.choices import EscalationStatus
 from escalations.models import Escalation
 from metrics.aggregates import grouped_percentiles, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
+from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
 from metrics.models import Campaign, HandleTime, Survey
 from metrics.scope import Scope, facts_in
 from metrics.staffing import agents_needed
@@ -208,15 +210,23 @@ def buckets(scope: Scope) -> list[date]:
     return out
 
 
-def _trunc(field: str, scope: Scope):
-    kind = "week" if scope.granularity == Granularity.WEEK else "day"
-    return Trunc(field, kind, tzinfo=scope.tz)
-
-
 def _local_day(value, scope: Scope) -> date:
     if isinstance(value, datetime):
         return value.astimezone(scope.tz).date() if value.tzinfo else value.date()
     return value
+
+
+def _bucket(field: str, scope: Scope, window: Scope, *, granularity: str | None = None):
+    """The local day (or Monday-started week) of ``field`` as an expression, and how to turn its
+    value into that day's date. PostgreSQL reads it through metrics.localtime (no per-row zone
+    lookup); elsewhere Django's Trunc in the zone."""
+    granularity = granularity or scope.granularity
+    if connection.vendor == "postgresql":
+        if granularity == Granularity.WEEK:
+            return local_week_number(field, scope.tz, window.start, window.end), monday_of_week
+        return local_day_number(field, scope.tz, window.start, window.end), day_of
+    kind = "week" if granularity == Granularity.WEEK else "day"
+    return Trunc(field, kind, tzinfo=scope.tz), lambda value: _local_day(value, scope)
 
 
 def trend(scope: Scope) -> dict:
@@ -229,15 +239,15 @@ def trend(scope: Scope) -> dict:
     """
     previous = scope.previous()
     wide = scope.with_window(previous.start_day, scope.end_day)
-    received = (
-        facts_in(wide).order_by().annotate(bucket=_trunc("received_at", scope)).values("bucket").annotate(n=Count("pk"))
-    )
-    counts = {_local_day(row["bucket"], scope): row["n"] for row in received}
+    received_bucket, to_date = _bucket("received_at", scope, wide)
+    received = facts_in(wide).order_by().annotate(bucket=received_bucket).values("bucket").annotate(n=Count("pk"))
+    counts = {to_date(row["bucket"]): row["n"] for row in received}
+    resolved_bucket, to_date = _bucket("resolved_at", scope, wide)
     resolved = grouped_percentiles(
-        facts_in(wide, by="resolved_at"), group={"bucket": _trunc("resolved_at", scope)}, field="resolution_minutes"
+        facts_in(wide, by="resolved_at"), group={"bucket": resolved_bucket}, field="resolution_minutes"
     )
-    medians = {_local_day(key[0], scope): value["p"][0] for key, value in resolved.items()}
-    resolved_n = {_local_day(key[0], scope): value["n"] for key, value in resolved.items()}
+    medians = {to_date(key[0]): value["p"][0] for key, value in resolved.items()}
+    resolved_n = {to_date(key[0]): value["n"] for key, value in resolved.items()}
     current = buckets(scope)
     before = buckets(previous)
     rows = []
@@ -498,6 +508,10 @@ def weekday_occurrences(scope: Scope) -> list[int]:
 
 def arrivals_by_hour_of_week(scope: Scope) -> dict[tuple[int, int], int]:
     """Cases received per (hour of week, category) in the chosen zone: one GROUP BY."""
+    if connection.vendor == "postgresql":
+        how = local_hour_of_week("received_at", scope.tz, scope.start, scope.end)
+        rows = facts_in(scope).order_by().annotate(how=how).values("how", "category_id").annotate(n=Count("pk"))
+        return {(row["how"], row["category_id"]): row["n"] for row in rows}
     rows = (
         facts_in(scope)
         .order_by()
@@ -629,14 +643,9 @@ def campaigns(scope: Scope) -> dict:
     ranged = scope.with_window(first, last)
     if not rows:
         ranged = scope.with_window(first, first - timedelta(days=1))
-    daily = (
-        facts_in(ranged)
-        .order_by()
-        .annotate(day=Trunc("received_at", "day", tzinfo=scope.tz))
-        .values("day", "category_id")
-        .annotate(n=Count("pk"))
-    )
-    counts: dict[tuple[date, int], int] = {(_local_day(r["day"], scope), r["category_id"]): r["n"] for r in daily}
+    day_bucket, to_date = _bucket("received_at", scope, ranged, granularity=Granularity.DAY)
+    daily = facts_in(ranged).order_by().annotate(day=day_bucket).values("day", "category_id").annotate(n=Count("pk"))
+    counts: dict[tuple[date, int], int] = {(to_date(r["day"]), r["category_id"]): r["n"] for r in daily}
     out = []
     for campaign in rows:
         wanted = campaign["category_ids"]

@@ -61,3 +61,25 @@ def test_hour_of_week_follows_the_zone(late_case):
 def test_weekly_buckets_start_on_monday_in_the_zone(late_case):
     weekly = d.trend(scope("Asia/Manila", granularity="week"))
     assert [(row["bucket"], row["received"]) for row in weekly["rows"]] == [(date(2026, 3, 2), 1)]
+
+
+def test_days_follow_daylight_saving_in_new_york(plain_team, make_case):
+    # New York springs forward on Sunday 8 March 2026 at 07:00 UTC. 06:30 UTC is 01:30 EST on the
+    # 8th; 03:30 UTC on the 9th is 23:30 EDT on the 8th; 04:30 UTC on the 9th is 00:30 on the 9th.
+    for at in ("2026-03-08T06:30", "2026-03-09T03:30", "2026-03-09T04:30"):
+        make_case(plain_team, datetime.fromisoformat(at).replace(tzinfo=UTC), first_response=5)
+    ny = Scope(
+        start_day=date(2026, 3, 7), end_day=date(2026, 3, 9), tz=ZoneInfo("America/New_York"), visible_team_ids=None
+    )
+    assert _received_by_day(d.trend(ny)) == {date(2026, 3, 7): 0, date(2026, 3, 8): 2, date(2026, 3, 9): 1}
+    hours = {how for how, _ in d.arrivals_by_hour_of_week(ny)}
+    # Sunday 01:00 and 23:00, Monday 00:00.
+    assert hours == {6 * 24 + 1, 6 * 24 + 23, 0}
+
+
+def test_half_hour_zones_bucket_exactly(plain_team, make_case):
+    # Adelaide is UTC+10:30 in summer: 13:29 UTC is 23:59 local, 13:31 UTC is 00:01 the next day.
+    make_case(plain_team, datetime(2026, 3, 2, 13, 29, tzinfo=UTC), first_response=5)
+    make_case(plain_team, datetime(2026, 3, 2, 13, 31, tzinfo=UTC), first_response=5)
+    adelaide = scope("Australia/Adelaide")
+    assert _received_by_day(d.trend(adelaide)) == {date(2026, 3, 2): 1, date(2026, 3, 3): 1}
