@@ -131,3 +131,29 @@ def test_the_database_pass_gives_the_answer_of_the_python_pass(ledger, tamper):
     else:
         assert in_database == in_python
         assert in_database.first_broken_id in (ledger[2].pk, ledger[3].pk)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broken", [None, 1, 5, 8])
+def test_split_across_connections_the_check_gives_the_answer_of_one_pass(case_rules, broken, monkeypatch):
+    """A large ledger is checked in id ranges on several connections, which only see committed
+    rows: so this ledger is committed, and the threshold lowered to split even nine rows."""
+    from audit import selectors
+    from tests.factories import CaseFactory, UserFactory
+
+    agent, case = UserFactory(), CaseFactory()
+    for n in range(9):
+        case_add_message(actor=agent, case=case, body=f"Note {n}", internal=True)
+    events = list(AuditEvent.objects.order_by("id"))
+    if broken is not None:
+        with audit_trigger_lifted() as cursor:
+            cursor.execute("UPDATE audit_auditevent SET action = 'case.reply' WHERE id = %s", [events[broken].pk])
+    monkeypatch.setattr(selectors, "PARALLEL_FROM", 0)
+
+    split = audit_chain_verify(workers=3)
+
+    assert split == audit_chain_verify(workers=1) == audit_chain_verify(in_database=False)
+    if broken is None:
+        assert split.first_broken_id is None and split.checked == len(events)
+    else:
+        assert (split.first_broken_id, split.checked) == (events[broken].pk, broken)
