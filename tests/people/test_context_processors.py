@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _nav(html: str) -> list[str]:
     block = re.search(r'<nav class="nav">(.*?)</nav>', html, re.S)
-    return re.findall(r">([^<]+)</a>", block.group(1)) if block else []
+    return [unescape(text) for text in re.findall(r">([^<]+)</a>", block.group(1))] if block else []
 
 
 @pytest.mark.parametrize(
@@ -30,8 +31,8 @@ def _nav(html: str) -> list[str]:
             ["My cases", "Triage queue", "Escalations", "SOPs", "Training & QA", "Dashboard", "SLA", "Routing"],
         ),
         (Role.COMPLIANCE, ["Team queue", "Escalations", "Flag review", "SOPs", "SOP approvals", "Dashboard"]),
-        (Role.FIU, ["Team queue", "Escalations", "Restricted inbox", "SOPs"]),
-        (Role.AUDITOR, ["Team queue", "Escalations", "Restricted inbox", "SOPs", "Dashboard"]),
+        (Role.FIU, ["Team queue", "Escalations", "Restricted inbox", "Audit ledger", "SOPs"]),
+        (Role.AUDITOR, ["Team queue", "Escalations", "Restricted inbox", "Audit ledger", "SOPs", "Dashboard"]),
         (Role.ADMIN, ["SLA", "Routing", "Administration"]),
     ],
 )
