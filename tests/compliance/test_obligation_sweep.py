@@ -75,3 +75,22 @@ def test_the_audit_command_lists_open_obligations_due_before_a_date(obligation):
 
     with pytest.raises(CommandError, match="is not a date"):
         call_command("obligations", due_before="soon")
+
+
+def test_reviewers_get_one_line_per_batch_and_each_case_worker_their_own(agent, team):
+    from compliance.services import flag_raise
+    from tests.factories import CaseFactory
+
+    reviewer = UserFactory(role=Role.COMPLIANCE)
+    obligations = []
+    for _ in range(3):
+        case = CaseFactory(team=team, assignee=agent)
+        flag = flag_raise(actor=agent, case=case, kind=FlagKind.UNAUTHORIZED_TRANSFER, facts=REG_E)
+        obligations.append(Obligation.objects.get(flag=flag))
+    due = max(o.due_at for o in obligations)
+
+    assert obligation_sweep(now=due + timedelta(minutes=1)).breached == 3
+
+    [line] = Notification.objects.filter(recipient=reviewer, kind="obligation_breached")
+    assert line.title == "3 regulatory deadlines are overdue" and line.url == "/compliance/?deadline=missed"
+    assert Notification.objects.filter(recipient=agent, kind="obligation_breached").count() == 3
