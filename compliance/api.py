@@ -22,6 +22,7 @@ from cases.api.views import REFERENCE, fetch_case
 from compliance import services
 from compliance.filters import FlagReviewFilter
 from compliance.models import DecisionReason, FlagDecision, Obligation, RegulatoryFlag
+from compliance.restricted import NEUTRAL_STATE, REFER_REASON, can_read_restricted
 from compliance.selectors import flag_list_for_review, flags_of_case
 from compliance.serializers import (
     FlagDetailSerializer,
@@ -55,12 +56,17 @@ def flag_for(request, pk: int) -> RegulatoryFlag:
     return flag
 
 
-def _detail(flag_id: int, status_code: int = 200) -> Response:
+def _detail(flag_id: int, status_code: int = 200, *, viewer) -> Response:
     flag = RegulatoryFlag.objects.select_related("case", "raised_by").get(pk=flag_id)
     flag.obligations_out = list(flag.obligations.select_related("case").order_by("due_at", "id"))
     flag.decisions_out = list(
         FlagDecision.objects.filter(flag=flag, voided_at__isnull=True).select_related("reviewer", "reason")
     )
+    if not can_read_restricted(viewer):
+        # A referral to the FIU reads as the neutral state outside the FIU (no tipping off).
+        for decision in flag.decisions_out:
+            if decision.reason.code == REFER_REASON:
+                decision.reason = DecisionReason(code="specialist_team", label=NEUTRAL_STATE)
     return Response(FlagDetailSerializer(flag).data, status=status_code, headers={"ETag": _tag(flag)})
 
 
@@ -88,7 +94,7 @@ class CaseFlagsView(ApiView):
         case = fetch_case(request.user, reference, for_write=True)
         data = _valid(FlagRaiseInput, request)
         flag = services.flag_raise(actor=request.user, case=case, kind=data["kind"], facts=data["facts"])
-        return _detail(flag.pk, status_code=201)
+        return _detail(flag.pk, status_code=201, viewer=request.user)
 
 
 class FlagReviewListView(ApiView):
@@ -132,7 +138,7 @@ class FlagDetailView(ApiView):
         responses={200: FlagDetailSerializer, **errors(404)},
     )
     def get(self, request, pk: int):
-        return _detail(flag_for(request, pk).pk)
+        return _detail(flag_for(request, pk).pk, viewer=request.user)
 
 
 class FlagSubmitView(ApiView):
@@ -147,7 +153,7 @@ class FlagSubmitView(ApiView):
         flag = flag_for(request, pk)
         check_version(flag.version, if_match_version(request, f"flag.{flag.pk}"), name=f"flag.{flag.pk}")
         services.flag_submit(actor=request.user, flag=flag)
-        return _detail(flag.pk)
+        return _detail(flag.pk, viewer=request.user)
 
 
 class FlagSignOffView(ApiView):
@@ -175,7 +181,7 @@ class FlagSignOffView(ApiView):
             note=data["note"],
             amount=data["amount"],
         )
-        return _detail(flag.pk)
+        return _detail(flag.pk, viewer=request.user)
 
 
 class FlagFactsView(ApiView):
@@ -192,7 +198,7 @@ class FlagFactsView(ApiView):
         check_version(flag.version, if_match_version(request, f"flag.{flag.pk}"), name=f"flag.{flag.pk}")
         data = _valid(FlagFactsInput, request)
         services.flag_update_facts(actor=request.user, flag=flag, facts=data["facts"], reason=data["reason"])
-        return _detail(flag.pk)
+        return _detail(flag.pk, viewer=request.user)
 
 
 class CaseObligationsView(ApiView):

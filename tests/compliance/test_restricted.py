@@ -179,3 +179,23 @@ def test_the_refer_form_on_the_case_page_sends_the_case_to_the_inbox(client_for,
 
     assert Referral.objects.filter(case=case, status=ReferralStatus.OPEN).exists()
     assert "With a specialist team" in done.content.decode() and SECRET not in done.content.decode()
+
+
+def test_the_api_shows_a_refer_to_fiu_sign_off_as_the_neutral_state_outside_the_fiu(
+    client_for, agent, case, reviewer, reasons, fiu
+):
+    flag = flag_raise(actor=agent, case=case, kind=FlagKind.SCAM_FRAUD,
+                      facts={"scam_type": "credential_compromise", "amount": "900", "asset": "BTC"})  # fmt: skip
+    flag = flag_submit(actor=agent, flag=flag)
+    flag_sign_off(actor=reviewer, flag=flag, seen_hash=flag.evidence_hash, reason=reasons["refer_to_fiu"], note=SECRET)
+
+    seen_by_agent = client_for(agent).get(f"/api/v1/flags/{flag.pk}/").content.decode()
+    seen_by_fiu = client_for(fiu).get(f"/api/v1/flags/{flag.pk}/").content.decode()
+
+    assert "With a specialist team" in seen_by_agent
+    assert (
+        "refer_to_fiu" not in seen_by_agent
+        and "Refer to FIU" not in seen_by_agent
+        and "Structuring" not in seen_by_agent
+    )
+    assert "refer_to_fiu" in seen_by_fiu
