@@ -272,6 +272,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.login_locked_out"
+# Lockouts are still logged as warnings; verbose mode only adds a start-up banner (printed by
+# every manage.py command, verify_audit_chain's report included) and more detail per attempt.
+AXES_VERBOSE = False
 # The client address is REMOTE_ADDR unless TRUSTED_PROXY_COUNT says how many proxies of ours
 # append to X-Forwarded-For: only then is that header read, counted from the right, so a
 # client cannot dodge the lockout by sending a made-up address.
