@@ -6,6 +6,7 @@ from cases.choices import JURISDICTIONS, Channel, Priority, Status, Tier, allowe
 from cases.models import Case, Category, SlaPolicy
 from cases.services import MAX_BODY_LENGTH
 from cases.sla_policies import CONDITION_KEYS
+from people.forms import ServiceErrorsForm
 from people.models import BusinessCalendar, Team, User
 from people.selectors import user_list_assignable
 
@@ -78,7 +79,7 @@ class BulkActionForm(forms.Form):
         return data
 
 
-class SlaPolicyForm(forms.Form):
+class SlaPolicyForm(ServiceErrorsForm):
     """A policy as a lead edits it. Types are checked here; the rules live in the service."""
 
     name = forms.CharField(max_length=100)
@@ -155,8 +156,3 @@ class SlaPolicyForm(forms.Form):
             "breach_escalate": data["breach_escalate"],
             "change_note": data["change_note"],
         }
-
-    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
-        for key, messages in problems.items():
-            for message in messages:
-                self.add_error(key if key in self.fields else None, message)

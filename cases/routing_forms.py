@@ -6,6 +6,7 @@ from django import forms
 
 from cases.choices import JURISDICTIONS, Tier
 from cases.models import Category, RoutingRule
+from people.forms import ServiceErrorsForm
 from people.models import Team
 
 COUNTRY_CHOICES = [("US", "US – every state"), ("AU", "AU – every state")]
@@ -17,7 +18,7 @@ def _codes(text: str, *, lower: bool = True) -> list[str]:
     return [part.lower() if lower else part for part in parts if part]
 
 
-class RoutingRuleForm(forms.Form):
+class RoutingRuleForm(ServiceErrorsForm):
     name = forms.CharField(max_length=100)
     is_active = forms.BooleanField(required=False, initial=True, label="Active for cases routed from now on")
     # Not required here: the service refuses a rule without a target with a message that says why.
@@ -81,8 +82,3 @@ class RoutingRuleForm(forms.Form):
             # Kept as typed so a code with capitals is reported, not silently changed.
             "required_skills": _codes(data.get("required_skills") or "", lower=False),
         }
-
-    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
-        for key, messages in problems.items():
-            for message in messages:
-                self.add_error(key if key in self.fields else None, message)

@@ -15,6 +15,7 @@ from cases.access import get_case_for_user
 from compliance import restricted
 from compliance.errors import FlagError
 from compliance.models import Referral, ReferralStatus
+from people.forms import add_problems
 
 
 class ReferForm(forms.Form):
@@ -50,14 +51,6 @@ def _referral(request, pk: int) -> Referral:
     if referral is None:
         raise Http404("No such referral.")
     return referral
-
-
-def _problems(form, exc: FlagError) -> None:
-    for key, problems in exc.problems.items():
-        for problem in problems:
-            form.add_error(key if key in form.fields else None, problem)
-    if not exc.problems:
-        form.add_error(None, exc.message)
 
 
 @require_GET
@@ -104,7 +97,8 @@ def referral_detail(request, pk: int):
                     return redirect("fiu:referral", pk=referral.pk)
                 code = 400
         except FlagError as exc:
-            _problems(decision_form if "decide" in request.POST else note_form, exc)
+            form = decision_form if "decide" in request.POST else note_form
+            add_problems(form, exc.problems, fallback=exc.message)
             code = exc.status_code
     context = {
         "referral": referral,

@@ -31,6 +31,7 @@ from compliance.selectors import (
     obligations_needing_attention,
 )
 from compliance.services import REVIEWER_ROLES, flag_evidence_hash, flag_sign_off_blocker, flag_trigger_key
+from people.forms import add_problems
 from people.fragments import FILTERS_CACHE_SECONDS
 from people.roles import role_of
 
@@ -57,11 +58,7 @@ def flag_new(request, reference: str):
             services.flag_raise(actor=request.user, case=case, kind=kind, facts=facts_form.cleaned_data)
         except FlagError as exc:
             status = exc.status_code
-            for key, problems in exc.problems.items():
-                for problem in problems:
-                    facts_form.add_error(key if key in facts_form.fields else None, problem)
-            if not exc.problems:
-                facts_form.add_error(None, exc.message)
+            add_problems(facts_form, exc.problems, fallback=exc.message)
         else:
             messages.success(request, f"{FlagKind(kind).label} flag raised.")
             return redirect("cases:detail", reference=case.reference)
@@ -159,7 +156,7 @@ def flag_review(request, pk: int):
                     messages.error(request, exc.message)
                     form = SignOffForm(kind=flag.kind, initial={"seen_hash": flag_evidence_hash(flag)})
                 else:
-                    _add_problems(form, exc)
+                    add_problems(form, exc.problems, fallback=exc.message)
             else:
                 messages.success(request, "Decision recorded.")
                 return redirect("compliance:review", pk=flag.pk)
@@ -205,7 +202,10 @@ def flag_trigger(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )  # fmt: skip
         except FlagError as exc:
-            _add_problems(form, exc, rename={flag_trigger_key(flag): "trigger_date"})
+            # The service names the trigger fact (e.g. notice_date); this form calls it trigger_date.
+            key = flag_trigger_key(flag)
+            problems = {("trigger_date" if k == key else k): v for k, v in exc.problems.items()}
+            add_problems(form, problems, fallback=exc.message)
         else:
             messages.success(
                 request, "Trigger date corrected; the clocks were recomputed and the flag is back in review."
@@ -213,17 +213,6 @@ def flag_trigger(request, pk: int):
             return redirect("compliance:review", pk=flag.pk)
     sign_off = SignOffForm(kind=flag.kind, initial={"seen_hash": flag_evidence_hash(flag)})
     return _render_review(request, flag, form=sign_off, trigger_form=form, status=400 if form.errors else 200)
-
-
-def _add_problems(form, exc: FlagError, *, rename: dict | None = None) -> None:
-    """Put a service's problems on the form's fields (or on the form when no field fits)."""
-    rename = rename or {}
-    for key, problems in exc.problems.items():
-        field = rename.get(key, key)
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
-    if not exc.problems:
-        form.add_error(None, exc.message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -244,7 +233,7 @@ def flag_facts(request, pk: int):
                     actor=request.user, flag=flag, facts=facts, reason=form.cleaned_data["reason"]
                 )
             except FlagError as exc:
-                _add_problems(form, exc)
+                add_problems(form, exc.problems, fallback=exc.message)
                 status = exc.status_code
             else:
                 messages.success(request, "Flag facts corrected.")

@@ -10,10 +10,11 @@ from compliance.choices import FlagKind
 from knowledge.choices import COUNTRIES, SCORE_MAX, SCORE_MIN, DocKind, ReviewDecision, RubricItem
 from knowledge.models import DocumentVersion
 from knowledge.services import Draft
+from people.forms import ServiceErrorsForm
 from people.models import Team
 
 
-class VersionForm(forms.Form):
+class VersionForm(ServiceErrorsForm):
     title = forms.CharField(max_length=200, required=False)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 16}), required=False, strip=False)
     change_note = forms.CharField(max_length=300, required=False, label="What changed")
@@ -56,11 +57,6 @@ class VersionForm(forms.Form):
             "teams": [link.team_id for link in links if link.team_id],
         }
 
-    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
-        for key, messages in problems.items():
-            for message in messages:
-                self.add_error(key if key in self.fields else None, message)
-
 
 class DocumentForm(VersionForm):
     kind = forms.ChoiceField(choices=DocKind.choices)
@@ -77,9 +73,12 @@ class ReviewForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class ScorecardForm(forms.Form):
+class ScorecardForm(ServiceErrorsForm):
     """One score and comment per rubric item; missing or out-of-range scores are reported by
     the service, so the page and any other caller get the same messages."""
+
+    # The service names rubric items; their score fields carry the problems.
+    problem_field_prefix = "score_"
 
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Overall comment")
 
@@ -100,12 +99,6 @@ class ScorecardForm(forms.Form):
         return {
             item.value: (data.get(f"score_{item.value}"), data.get(f"comment_{item.value}", "")) for item in RubricItem
         }
-
-    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
-        for key, messages in problems.items():
-            for message in messages:
-                field = f"score_{key}"
-                self.add_error(field if field in self.fields else None, message)
 
 
 class ResponseForm(forms.Form):

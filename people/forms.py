@@ -232,6 +232,27 @@ def closure_initial(calendar: BusinessCalendar) -> list[dict[str, str]]:
     return rows
 
 
+def add_problems(form, problems: dict[str, list[str]], *, field_prefix: str = "", fallback: str = "") -> None:
+    """Put a service's problems ({key: [messages]}) on a form: each on the field its key names
+    (``field_prefix`` + key) when the form has one, otherwise on the form itself. ``fallback``
+    is the form-level message when the service named no problem."""
+    for key, messages in problems.items():
+        field = f"{field_prefix}{key}"
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+    if not problems and fallback:
+        form.add_error(None, fallback)
+
+
+class ServiceErrorsForm(forms.Form):
+    """A form whose service reports problems by field (see :func:`add_problems`)."""
+
+    problem_field_prefix = ""
+
+    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
+        add_problems(self, problems, field_prefix=self.problem_field_prefix)
+
+
 def validation_problems(exc: ValidationError) -> dict[str, list[str]]:
     """A service's ValidationError as {field: [messages]} (a bare message becomes non-field)."""
     if hasattr(exc, "error_dict"):
