@@ -33,7 +33,7 @@ from metrics.aggregates import grouped_percentiles, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
 from metrics.models import Campaign, HandleTime, Survey
-from metrics.scope import Scope, facts_in
+from metrics.scope import Scope, facts_in, scope_filters
 from metrics.staffing import agents_needed
 from people.choices import TeamKind
 
@@ -75,20 +75,7 @@ def case_q(scope: Scope, prefix: str = "case__") -> Q:
     itself with ``prefix=""``), for figures read from escalations, obligations and open cases."""
     p = prefix
     q = ~Q(**{f"{p}team__kind": TeamKind.FIU}) & ~Q(**{f"{p}id__in": restricted_case_ids()})
-    if scope.visible_team_ids is not None:
-        q &= Q(**{f"{p}team_id__in": scope.visible_team_ids})
-    if scope.team_ids:
-        q &= Q(**{f"{p}team_id__in": scope.team_ids})
-    if scope.assignee_id is not None:
-        q &= Q(**{f"{p}assignee_id": scope.assignee_id})
-    if scope.category_ids:
-        q &= Q(**{f"{p}category_id__in": scope.category_ids})
-    if scope.jurisdictions:
-        q &= Q(**{f"{p}customer__jurisdiction__in": scope.jurisdictions})
-    if scope.channels:
-        q &= Q(**{f"{p}channel__in": scope.channels})
-    if scope.tiers:
-        q &= Q(**{f"{p}customer__tier__in": scope.tiers})
+    q &= scope_filters(scope, p, customer="customer__")
     if scope.flag_kinds:
         q &= Q(**{f"{p}id__in": RegulatoryFlag.objects.filter(kind__in=scope.flag_kinds).values("case_id")})
     return q

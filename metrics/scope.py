@@ -64,9 +64,15 @@ class Scope:
 
 def dimension_q(scope: Scope, prefix: str = "") -> Q:
     """The filters (and access) as a Q on CaseFact, or on a model reaching it through ``prefix``."""
-    p = prefix
     # Restricted (FIU) cases are never part of a figure, an export or a drill-down.
-    q = Q(**{f"{p}restricted": False})
+    return Q(**{f"{prefix}restricted": False}) & scope_filters(scope, prefix)
+
+
+def scope_filters(scope: Scope, prefix: str = "", *, customer: str = "") -> Q:
+    """The viewer's access and the chosen filters on the columns CaseFact and Case share, through
+    ``prefix``; jurisdiction and tier sit on ``customer`` ("customer__" on Case, "" on CaseFact)."""
+    p, c = prefix, prefix + customer
+    q = Q()
     if scope.visible_team_ids is not None:
         q &= Q(**{f"{p}team_id__in": scope.visible_team_ids})
     if scope.team_ids:
@@ -76,11 +82,11 @@ def dimension_q(scope: Scope, prefix: str = "") -> Q:
     if scope.category_ids:
         q &= Q(**{f"{p}category_id__in": scope.category_ids})
     if scope.jurisdictions:
-        q &= Q(**{f"{p}jurisdiction__in": scope.jurisdictions})
+        q &= Q(**{f"{c}jurisdiction__in": scope.jurisdictions})
     if scope.channels:
         q &= Q(**{f"{p}channel__in": scope.channels})
     if scope.tiers:
-        q &= Q(**{f"{p}tier__in": scope.tiers})
+        q &= Q(**{f"{c}tier__in": scope.tiers})
     return q
 
 
