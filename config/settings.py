@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "escalations",
     "compliance",
     "knowledge",
+    "painpoints",
     "metrics",
     # The API's plumbing, intake from other systems and outgoing webhooks sit above the rest.
     "api",
