@@ -1,22 +1,29 @@
-"""Time the pages people wait on: ``python bench/run.py [--cases N] [--quick]`` from the repo root.
+"""Run every benchmark: ``python bench/run.py [--quick] [--sizes 100000,1000000] [--only NAME,...]``.
 
-Runs against PostgreSQL, one database per size (``escdesk_bench_<N>``) so a seeded database is
-reused across runs and by ``bench/sla.py``: see ``bench/database.py`` for where it lives and
-what it holds (``seed_demo --seed 42`` with about a tenth of the cases still open).
+Each bench in ``BENCHES`` is its own script (its own CLI, see the README table) and runs here
+as a child process, one after another so they do not compete for the machine. A bench that
+reads the seeded desk runs once per size on that size's database (``escdesk_bench_<N>``,
+seeded on first use and reused, see ``bench/database.py``); the others (routing, the audit
+ledger) build their own data and run once. A script listed here that is not in the tree yet is
+skipped with a note.
 
-Pages are requested through Django's test client with a forced login, so a figure is server
-time (middleware, session, queries, template) without the network. Each page gets warm-up
-requests first; query counts come from one extra request under CaptureQueriesContext, so
-query logging does not slow the timed ones. Output: one ``name value unit`` line per figure,
-then the same as a Markdown table with the targets.
+Output: every child's figures as ``name value unit`` lines, renamed ``<bench>.<size>.<figure>``
+(``<bench>.<figure>`` for a bench that runs once), as each bench finishes, then one Markdown
+table of them all with a column per size. ``--quick`` runs the small version of every bench on
+2,000 cases (CI runs it to keep the harness working; its times mean little).
+
+Databases: ``BENCH_DATABASE_URL_<N>`` (e.g. ``BENCH_DATABASE_URL_100000``) points the benches of
+size N at another database, ``BENCH_DATABASE_URL_<BENCH>`` (e.g. ``BENCH_DATABASE_URL_ROUTING``)
+does so for a bench that runs once; a plain ``BENCH_DATABASE_URL`` applies to the sized benches
+when only one size runs. The helpers every bench uses (``Figure``, ``report``, ``measure``,
+``percentile``) live in ``bench/figures.py`` and are importable from here too.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import re
-import statistics
+import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -25,154 +32,208 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import (  # noqa: E402 - needs ROOT on the path
-    open_bench_database,
-    seed_bench_database,
-    use_steady_load,
-)
+from bench.figures import Figure, measure, percentile, report  # noqa: E402,F401 - the benches import these from here
 
-QUICK_CASES = 2_000
-# What "fast enough" means for each page (ms, queries); see DESIGN.md, performance facts.
-TARGET_MEDIAN_MS = 40
-TARGET_QUEUE_QUERIES = 12
+SIZES = (100_000, 1_000_000)
+QUICK_SIZE = 2_000
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One benchmark script and how to call it."""
+
+    name: str
+    # Arguments for a full run and for --quick; a sized bench also gets --cases N.
+    full: tuple[str, ...] = ()
+    quick: tuple[str, ...] = ("--quick",)
+    # Reads the seeded desk: runs once per size. False: builds its own data, runs once.
+    sized: bool = True
+    # Sizes it runs at in a full run when not every size makes sense (None: all of the run's).
+    only_sizes: tuple[int, ...] | None = None
+    in_quick: bool = True
+
+    @property
+    def script(self) -> Path:
+        return ROOT / "bench" / f"{self.name}.py"
+
+
+# Add a bench here: a script bench/<name>.py that prints ``name value unit`` lines (see
+# bench/figures.py ``report``) and takes --quick (and --cases N if it reads the seeded desk).
+BENCHES = [
+    Bench("pages"),
+    Bench("sla"),
+    Bench("escalations"),
+    # Its own database of agents on shift; --cases is how many new cases it routes.
+    Bench("routing", sized=False, quick=("--cases", "400", "--agents", "20", "--teams", "4", "--processes", "1")),
+    Bench("compliance"),
+    Bench("audit", sized=False),
+    Bench("api"),
+    Bench("metrics"),
+    Bench("painpoints"),
+    # Fifty simulated users against gunicorn + Celery, on a copy of the 100,000-case database.
+    Bench("load", only_sizes=(100_000,)),
+]
+
+
+def size_label(cases: int) -> str:
+    if cases % 1_000_000 == 0:
+        return f"{cases // 1_000_000}m"
+    if cases % 1_000 == 0:
+        return f"{cases // 1_000}k"
+    return str(cases)
 
 
 @dataclass
-class Figure:
-    name: str
-    value: float
-    unit: str
-    target: str = ""
-
-    def line(self) -> str:
-        if self.unit == "ms":
-            value = f"{self.value:.1f}"
-        else:
-            # Whole counts print in full: "1000000", never "1e+06".
-            value = f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
-        return f"{self.name} {value} {self.unit}"
+class Result:
+    bench: str
+    size: int | None
+    figures: list[Figure]
+    seconds: float
+    failed: str = ""
 
 
-def report(figures: list[Figure], title: str, *, table: bool = True) -> None:
-    """Every bench's output: a ``name value unit`` line per figure, then a Markdown table."""
+def parse_output(text: str) -> list[Figure]:
+    """The figures a bench printed: its ``name value unit`` lines, with targets from its table."""
+    figures: list[Figure] = []
+    targets: dict[str, str] = {}
+    in_lines = True
+    for line in text.splitlines():
+        if line.startswith("| ") and line.count("|") >= 5:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) >= 4 and cells[0] not in ("figure", "---"):
+                targets[cells[0]] = cells[3]
+            continue
+        if not line.strip():
+            in_lines = False  # the lines end where the table's title begins
+            continue
+        parts = line.split(" ", 2)
+        if in_lines and len(parts) == 3 and not line.startswith("#"):
+            try:
+                value = float(parts[1])
+            except ValueError:
+                continue
+            whole = value.is_integer() and "." not in parts[1]
+            figures.append(Figure(parts[0], int(value) if whole else value, parts[2]))
     for figure in figures:
-        print(figure.line())
-    if not table:
-        return
+        figure.target = targets.get(figure.name, "")
+    return figures
+
+
+def child_env(bench: Bench, size: int | None, single_size: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    plain = env.pop("BENCH_DATABASE_URL", None)
+    key = str(size) if bench.sized else bench.name.upper()
+    chosen = os.environ.get(f"BENCH_DATABASE_URL_{key}") or (plain if bench.sized and single_size else None)
+    if chosen:
+        env["BENCH_DATABASE_URL"] = chosen
+    return env
+
+
+def run_bench(bench: Bench, size: int | None, *, quick: bool, single_size: bool) -> Result:
+    command = [sys.executable, str(bench.script), *(bench.quick if quick else bench.full)]
+    if size is not None and not quick:
+        command += ["--cases", str(size)]
+    where = f" at {size:,} cases" if size is not None else ""
+    print(f"# {bench.name}{where}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    finished = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=child_env(bench, size, single_size),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    figures = parse_output(finished.stdout)
+    failed = ""
+    if finished.returncode != 0:
+        failed = f"exit status {finished.returncode}"
+    elif not figures:
+        failed = "printed no figures"
+    if failed:
+        sys.stderr.write(finished.stdout)
+    return Result(bench.name, size, figures, seconds, failed)
+
+
+def qualified(result: Result, figure: Figure) -> str:
+    if result.size is None:
+        return f"{result.bench}.{figure.name}"
+    return f"{result.bench}.{size_label(result.size)}.{figure.name}"
+
+
+def print_table(results: list[Result], sizes: list[int], title: str) -> None:
+    """One row per bench figure, one value column per size."""
+    rows: dict[tuple[str, str], dict] = {}
+    for result in results:
+        for figure in result.figures:
+            row = rows.setdefault((result.bench, figure.name), {"unit": figure.unit, "target": figure.target})
+            value = figure.line().split(" ", 2)[1]
+            row[result.size] = value
+    columns = sizes if any(r.size is not None for r in results) else []
     print()
     print(title)
     print()
-    print("| figure | value | unit | target |")
-    print("|---|---:|---|---|")
-    for figure in figures:
-        name, value, unit = figure.line().split(" ", 2)
-        print(f"| {name} | {value} | {unit} | {figure.target} |")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-def measure(client, name: str, path: str, params: dict, *, requests: int, warmup: int, rows: bool = False):
-    """Time one page; returns its figures and the last response."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(warmup):
-        response = client.get(path, params)
-        if response.status_code != 200:
-            sys.exit(f"{name}: GET {path} {params} answered {response.status_code}, not 200.")
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path, params)
-    # Read now: the next request's request_started signal empties the query log.
-    queries = len(captured.captured_queries)
-    timings = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(path, params)
-        timings.append((time.perf_counter() - started) * 1000)
-    figures = [
-        Figure(f"{name}_median_ms", statistics.median(timings), "ms", f"≤ {TARGET_MEDIAN_MS}"),
-        Figure(f"{name}_p90_ms", percentile(timings, 0.9), "ms"),
-        Figure(f"{name}_queries", queries, "queries"),
-    ]
-    if rows:
-        figures.append(Figure(f"{name}_rows", len(re.findall(rb'<td class="ref">', response.content)), "rows"))
-    return figures, response
+    header = ["bench", "figure", *(f"{size:,} cases" for size in columns), "unit", "target"]
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|" + "---:|" * len(columns) + "---|---|")
+    for (bench, name), row in rows.items():
+        # A bench that runs once puts its value in the first column.
+        values = [row.get(size, row.get(None, "")) if i == 0 else row.get(size, "") for i, size in enumerate(columns)]
+        if not columns:
+            values = []
+        print("| " + " | ".join([bench, name, *values, row["unit"], row["target"]]) + " |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, help="database size (default 100,000; 2,000 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="small database and 10 requests: keeps CI honest")
+    parser.add_argument("--quick", action="store_true", help=f"the small version of every bench ({QUICK_SIZE:,} cases)")
     parser.add_argument(
-        "--steady",
-        action="store_true",
-        help="seed_demo's own mix (about 1%% open) instead of the busy desk (about 10%% open)",
+        "--sizes",
+        default=",".join(str(size) for size in SIZES),
+        help="comma-separated database sizes for the benches that read the seeded desk (default 100000,1000000)",
     )
-    parser.add_argument("--requests", type=int, help="timed requests per page (default 30; 10 with --quick)")
+    names = ", ".join(bench.name for bench in BENCHES)
+    parser.add_argument("--only", help=f"comma-separated bench names (default all): {names}")
     args = parser.parse_args()
-    cases = args.cases or (QUICK_CASES if args.quick else 100_000)
-    requests = args.requests or (10 if args.quick else 30)
-    warmup = 2 if args.quick else 5
 
-    if args.steady:
-        use_steady_load()
-    open_bench_database(cases)
-    from django.test import Client
+    sizes = [QUICK_SIZE] if args.quick else [int(size.replace("_", "")) for size in args.sizes.split(",")]
+    wanted = set(args.only.split(",")) if args.only else {bench.name for bench in BENCHES}
+    unknown = wanted - {bench.name for bench in BENCHES}
+    if unknown:
+        parser.error(f"no bench named {', '.join(sorted(unknown))}")
 
-    from cases.choices import OPEN_STATUSES
-    from cases.models import Case, CaseEvent, Category
-    from people.models import User
+    results: list[Result] = []
+    started = time.monotonic()
+    for bench in BENCHES:
+        if bench.name not in wanted:
+            continue
+        if not bench.script.exists():
+            print(f"# {bench.name}: bench/{bench.name}.py is not in this tree, skipped", file=sys.stderr)
+            continue
+        if args.quick and not bench.in_quick:
+            continue
+        if not bench.sized:
+            runs: list[int | None] = [None]
+        elif args.quick:
+            runs = [QUICK_SIZE]
+        else:
+            runs = [size for size in sizes if bench.only_sizes is None or size in bench.only_sizes]
+        for size in runs:
+            result = run_bench(bench, size, quick=args.quick, single_size=len(sizes) == 1)
+            results.append(result)
+            for figure in result.figures:
+                print(f"{qualified(result, figure)} {figure.line().split(' ', 1)[1]}", flush=True)
+            state = f"FAILED ({result.failed})" if result.failed else "done"
+            print(f"# {bench.name}: {state} in {result.seconds:.1f} s", file=sys.stderr, flush=True)
 
-    figures: list[Figure] = []
-    seeded = seed_bench_database(cases)
-    if seeded is not None:
-        figures.append(Figure("seed_seconds", seeded, "s"))
-
-    lead = User.objects.get(username="lead.us")
-    agent = User.objects.get(username="agent.manila")
-    bench_case = Case.objects.filter(subject__startswith="[bench] ").order_by("id").first()
-    if bench_case is None:
-        sys.exit("No '[bench] ' case in this database: seed it with manage.py seed_demo.")
-    if not Case.objects.visible_to(lead).filter(pk=bench_case.pk).exists():
-        sys.exit(f"{bench_case.reference} is not in a team of lead.us; the benchmark needs it visible.")
-    visible = Case.objects.visible_to(lead)
-    small_case = visible.filter(status="closed").order_by("-received_at").first()
-    newest_open = visible.filter(status__in=OPEN_STATUSES).select_related("customer").order_by("-received_at").first()
-    surname = newest_open.customer.full_name.split()[-1] if newest_open else "Smith"
-    category = Category.objects.get(code="withdrawals")
-
-    figures += [
-        Figure("cases_total", Case.objects.count(), "cases"),
-        Figure("queue_open_rows", visible.filter(status__in=OPEN_STATUSES).count(), "rows"),
-        Figure("bench_case_events", CaseEvent.objects.filter(case=bench_case).count(), "events"),
-    ]
-    client = Client()
-    client.force_login(lead)
-    timing = {"requests": requests, "warmup": warmup}
-    page, _ = measure(client, "queue_page", "/cases/", {}, rows=True, **timing)
-    figures += page
-    page, _ = measure(client, "case_page", f"/cases/{bench_case.reference}/", {}, **timing)
-    figures += page
-    small, _ = measure(client, "case_page_short", f"/cases/{small_case.reference}/", {}, **timing)
-    figures.append(next(f for f in small if f.name.endswith("_queries")))
-    figures += measure(client, "queue_search", "/cases/", {"q": surname}, rows=True, **timing)[0]
-    # The same search over every status: what someone looking up a customer's history waits for.
-    all_statuses = {"f": "1", "q": surname}
-    figures += measure(client, "queue_search_all_statuses", "/cases/", all_statuses, rows=True, **timing)[0]
-    figures += measure(client, "queue_category", "/cases/", {"category": category.pk}, rows=True, **timing)[0]
-    client.force_login(agent)
-    figures += measure(client, "my_cases", "/cases/mine/", {}, rows=True, **timing)[0]
-
-    targets = {
-        "queue_page_queries": f"≤ {TARGET_QUEUE_QUERIES}",
-        "case_page_queries": "same as a short case",
-    }
-    for figure in figures:
-        figure.target = targets.get(figure.name, figure.target)
-    report(figures, f"Escalation Desk benchmark: {cases:,} cases, {requests} timed requests per page, PostgreSQL.")
+    kind = "quick run" if args.quick else "full run"
+    took = time.monotonic() - started
+    print_table(results, sizes, f"Escalation Desk benchmarks ({kind}, {took:.0f} s), PostgreSQL.")
+    failures = [r for r in results if r.failed]
+    if failures:
+        listed = ", ".join(f"{r.bench}{'' if r.size is None else f' at {r.size:,}'} ({r.failed})" for r in failures)
+        sys.exit(f"Benchmarks failed: {listed}")
 
 
 if __name__ == "__main__":
