@@ -19,6 +19,7 @@ urlpatterns = [
     path("fiu/", include("compliance.restricted_urls")),
     path("audit/", include("audit.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("painpoints/", include("painpoints.urls")),
     path("sla/calendars/", include((calendar_urlpatterns, "calendars"))),
     path("sla/", include((sla_urlpatterns, "sla"))),
     path("metrics/", include("metrics.urls")),
