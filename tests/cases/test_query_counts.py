@@ -53,8 +53,18 @@ KNOWLEDGE_PANEL = 1
 REFERRAL_PANEL = 1
 # And the viewer's unexpired PII reveals of the case's customer (masked unless revealed).
 PII_REVEALS = 1
+# And the identifier panel: the case's identifiers with the first few cases sharing each, in one query.
+IDENTIFIER_PANEL = 1
 CASE_PAGE_QUERIES_FOR_A_LEAD = (
-    9 + BELL + ESCALATION_PANEL + ROUTING_PANEL + FLAG_PANEL + KNOWLEDGE_PANEL + REFERRAL_PANEL + PII_REVEALS
+    9
+    + BELL
+    + ESCALATION_PANEL
+    + ROUTING_PANEL
+    + FLAG_PANEL
+    + KNOWLEDGE_PANEL
+    + REFERRAL_PANEL
+    + PII_REVEALS
+    + IDENTIFIER_PANEL
 )
 # The same when the case has timers: their pauses (with who paused) come in one more query.
 CASE_PAGE_QUERIES_WITH_TIMERS = CASE_PAGE_QUERIES_FOR_A_LEAD + 1
