@@ -12,7 +12,10 @@ Conventions for every figure:
 * **Percentiles** are continuous (``percentile_cont``): the median of 10, 20, 30, 40 minutes is
   25. Durations are whole minutes; *business* minutes count only the open hours of the case's
   team calendar (holidays and closures excluded).
-* Every figure is an SQL aggregate; nothing here loops over cases.
+* Every figure is an SQL aggregate; nothing here loops over cases. Counts of arrivals and
+  surveys are read from the hourly rollup of the facts where it serves the scope (whole-hour
+  zones; filters on team and category only), else from the facts: the same numbers either way
+  (tests/metrics/test_rollups.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Avg, Case, Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, Trunc
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Trunc
 
 from cases.choices import OPEN_STATUSES, Channel
 from cases.models import Case as CaseModel
@@ -33,7 +36,7 @@ from metrics.aggregates import grouped_percentiles, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
 from metrics.models import Campaign, HandleTime, Survey
-from metrics.scope import Scope, facts_in, scope_filters
+from metrics.scope import Scope, facts_in, reads_rollup, rollup_in, scope_filters
 from metrics.staffing import agents_needed
 from people.choices import TeamKind
 
@@ -59,6 +62,18 @@ def _minutes(value) -> float | None:
     if isinstance(value, timedelta):
         return value.total_seconds() / 60
     return float(value)
+
+
+# --- Where counts are read from ------------------------------------------------------------------
+
+
+def received_counts(scope: Scope, *, window: bool = True):
+    """Cases received in the scope as ``(queryset, instant field, count)``: the hourly rollup
+    (``FactHour``) where it serves the scope, else the facts."""
+    if reads_rollup(scope):
+        # Hours with surveys but no arrivals have rows too: they are no arrivals.
+        return rollup_in(scope, window=window).filter(received__gt=0), "hour", Sum("received")
+    return facts_in(scope, window=window), "received_at", Count("pk")
 
 
 # --- Access helpers on the source tables ---------------------------------------------------------
@@ -226,8 +241,9 @@ def trend(scope: Scope) -> dict:
     """
     previous = scope.previous()
     wide = scope.with_window(previous.start_day, scope.end_day)
-    received_bucket, to_date = _bucket("received_at", scope, wide)
-    received = facts_in(wide).order_by().annotate(bucket=received_bucket).values("bucket").annotate(n=Count("pk"))
+    counted, instant, count = received_counts(wide)
+    received_bucket, to_date = _bucket(instant, scope, wide)
+    received = counted.order_by().annotate(bucket=received_bucket).values("bucket").annotate(n=count)
     counts = {to_date(row["bucket"]): row["n"] for row in received}
     resolved_bucket, to_date = _bucket("resolved_at", scope, wide)
     resolved = grouped_percentiles(
@@ -269,12 +285,23 @@ def csat(scope: Scope) -> dict:
     """
     sent = facts_in(scope, by="csat_sent_at")
     answered = sent.filter(csat_score__isnull=False)
-    totals = sent.aggregate(
-        sent=Count("pk"),
-        answered=Count("pk", filter=Q(csat_score__isnull=False)),
-        satisfied=Count("pk", filter=Q(csat_score__gte=4)),
-        mean=Avg("csat_score"),
-    )
+    rolled = reads_rollup(scope)
+    if rolled:
+        # Sent, answered, 4-5 answers and the sum of answers per hour: the mean is sum ÷ answers.
+        totals = rollup_in(scope).aggregate(
+            sent=Coalesce(Sum("csat_sent"), 0),
+            answered=Coalesce(Sum("csat_answered"), 0),
+            satisfied=Coalesce(Sum("csat_satisfied"), 0),
+            score=Sum("csat_score_sum"),
+        )
+        totals["mean"] = totals["score"] / totals["answered"] if totals["answered"] else None
+    else:
+        totals = sent.aggregate(
+            sent=Count("pk"),
+            answered=Count("pk", filter=Q(csat_score__isnull=False)),
+            satisfied=Count("pk", filter=Q(csat_score__gte=4)),
+            mean=Avg("csat_score"),
+        )
 
     def rows_of(qs, key: str, label: str, score: str) -> list[dict]:
         rows = (
@@ -285,6 +312,27 @@ def csat(scope: Scope) -> dict:
         )
         return [
             {**row, "csat": _pct(row["satisfied"], row["n"]), "mean": round(row["mean"], 2) if row["mean"] else None}
+            for row in rows
+        ]
+
+    def rolled_rows_of(key: str, label: str) -> list[dict]:
+        rows = (
+            rollup_in(scope)
+            .filter(csat_answered__gt=0)
+            .order_by()
+            .values(key=F(key), label=F(label))
+            .annotate(n=Sum("csat_answered"), satisfied=Sum("csat_satisfied"), score=Sum("csat_score_sum"))
+            .order_by("-n", "label")
+        )
+        return [
+            {
+                "key": row["key"],
+                "label": row["label"],
+                "n": row["n"],
+                "satisfied": row["satisfied"],
+                "csat": _pct(row["satisfied"], row["n"]),
+                "mean": round(row["score"] / row["n"], 2),
+            }
             for row in rows
         ]
 
@@ -306,8 +354,12 @@ def csat(scope: Scope) -> dict:
         "csat": _pct(totals["satisfied"], totals["answered"]),
         "mean": round(totals["mean"], 2) if totals["mean"] is not None else None,
         "response_rate": _pct(totals["answered"], totals["sent"]),
-        "by_category": rows_of(answered, "category_id", "category__name", "csat_score"),
-        "by_team": rows_of(answered, "team_id", "team__name", "csat_score"),
+        "by_category": rolled_rows_of("category_id", "category__name")
+        if rolled
+        else rows_of(answered, "category_id", "category__name", "csat_score"),
+        "by_team": rolled_rows_of("team_id", "team__name")
+        if rolled
+        else rows_of(answered, "team_id", "team__name", "csat_score"),
         "by_agent": rows_of(answered, "assignee_id", "assignee__username", "csat_score"),
         "by_path": rows_of(escalated, "case__escalations__to_team_id", "case__escalations__to_team__name", "score"),
         "by_reason": rows_of(escalated, "case__escalations__reason_id", "case__escalations__reason__label", "score"),
@@ -496,8 +548,9 @@ def weekday_occurrences(scope: Scope) -> list[int]:
 def arrivals_by_hour_of_week(scope: Scope) -> dict[tuple[int, int], int]:
     """Cases received per (hour of week, category) in the chosen zone: one GROUP BY."""
     if connection.vendor == "postgresql":
-        how = local_hour_of_week("received_at", scope.tz, scope.start, scope.end)
-        rows = facts_in(scope).order_by().annotate(how=how).values("how", "category_id").annotate(n=Count("pk"))
+        counted, instant, count = received_counts(scope)
+        how = local_hour_of_week(instant, scope.tz, scope.start, scope.end)
+        rows = counted.order_by().annotate(how=how).values("how", "category_id").annotate(n=count)
         return {(row["how"], row["category_id"]): row["n"] for row in rows}
     rows = (
         facts_in(scope)
@@ -630,8 +683,9 @@ def campaigns(scope: Scope) -> dict:
     ranged = scope.with_window(first, last)
     if not rows:
         ranged = scope.with_window(first, first - timedelta(days=1))
-    day_bucket, to_date = _bucket("received_at", scope, ranged, granularity=Granularity.DAY)
-    daily = facts_in(ranged).order_by().annotate(day=day_bucket).values("day", "category_id").annotate(n=Count("pk"))
+    counted, instant, count = received_counts(ranged)
+    day_bucket, to_date = _bucket(instant, scope, ranged, granularity=Granularity.DAY)
+    daily = counted.order_by().annotate(day=day_bucket).values("day", "category_id").annotate(n=count)
     counts: dict[tuple[date, int], int] = {(to_date(r["day"]), r["category_id"]): r["n"] for r in daily}
     out = []
     for campaign in rows:

@@ -24,6 +24,7 @@ from escalations.models import Escalation
 from metrics.cache import generation_bump
 from metrics.choices import FLAG_KIND_BITS, FactSla
 from metrics.models import CaseFact, FactWatermark, Survey
+from metrics.rollups import fact_hours, hour_of, rollup_rebuild, rollup_refresh
 from people.business_time import WorkCalendar, business_minutes_between
 from people.calendars import calendar_version_current, work_calendar
 from people.choices import TeamKind
@@ -94,12 +95,16 @@ def _outcome(timer: dict, now: datetime) -> str:
     return ""
 
 
-def facts_refresh(case_ids: Iterable[int], *, now: datetime | None = None, renew_dashboards: bool = True) -> int:
-    """Recompute the facts of ``case_ids`` from the source tables; returns rows written.
+def facts_refresh(
+    case_ids: Iterable[int], *, now: datetime | None = None, renew_dashboards: bool = True, rollup: bool = True
+) -> int:
+    """Recompute the facts of ``case_ids`` from the source tables, then the hourly rollup of
+    every hour those cases counted in before or after (``metrics.rollups``); returns rows written.
 
     ``renew_dashboards`` makes cached dashboards recompute on their next request; the refresh
     after each status change leaves them be (a busy desk changes a case every few seconds), so
-    those show within the 5 minutes until the sweep renews them.
+    those show within the 5 minutes until the sweep renews them. ``rollup=False`` is for a
+    rebuild, which recomputes the whole rollup once at the end.
     """
     now = now or timezone.now()
     ids = sorted(set(case_ids))
@@ -107,14 +112,22 @@ def facts_refresh(case_ids: Iterable[int], *, now: datetime | None = None, renew
         return 0
     calendars = _team_calendars()
     written = 0
-    for offset in range(0, len(ids), CHUNK):
-        written += _refresh_chunk(ids[offset : offset + CHUNK], calendars, now)
+    hours: set[datetime] = set()
+    with transaction.atomic():
+        for offset in range(0, len(ids), CHUNK):
+            chunk = ids[offset : offset + CHUNK]
+            if rollup:
+                hours |= fact_hours(chunk)
+            written += _refresh_chunk(chunk, calendars, now, hours if rollup else None)
+        if rollup:
+            # Last in the transaction: the rollup lock is held from here to commit.
+            rollup_refresh(hours)
     if renew_dashboards:
         transaction.on_commit(generation_bump)
     return written
 
 
-def _refresh_chunk(ids: list[int], calendars: dict, now: datetime) -> int:
+def _refresh_chunk(ids: list[int], calendars: dict, now: datetime, hours: set[datetime] | None) -> int:
     cases = Case.objects.filter(pk__in=ids).values(
         "pk",
         "received_at",
@@ -203,6 +216,8 @@ def _refresh_chunk(ids: list[int], calendars: dict, now: datetime) -> int:
             )
         )
     CaseFact.objects.bulk_create(rows, update_conflicts=True, unique_fields=["case"], update_fields=UPDATE_FIELDS)
+    if hours is not None:
+        hours.update(hour_of(instant) for row in rows for instant in (row.received_at, row.csat_sent_at) if instant)
     return len(rows)
 
 
@@ -249,7 +264,8 @@ def facts_rebuild(*, now: datetime | None = None) -> int:
         ids = list(Case.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[: CHUNK * 4])
         if not ids:
             break
-        written += facts_refresh(ids, now=now)
+        written += facts_refresh(ids, now=now, rollup=False)
         last = ids[-1]
+    rollup_rebuild()
     FactWatermark.objects.update_or_create(name=WATERMARK, defaults={"refreshed_through": now})
     return written

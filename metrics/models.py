@@ -63,11 +63,14 @@ class CaseFact(models.Model):
 
     class Meta:
         indexes = [
-            # Every windowed figure on arrivals (volume, first response, SLA, coverage).
-            models.Index(fields=["received_at"], name="metrics_fact_received_idx"),
-            # Resolution figures read resolved cases by resolution time.
+            # Every windowed figure on arrivals (volume, first response, SLA, coverage); with the
+            # case id, drill-downs walk it newest first a page at a time (keyset, no sort).
+            models.Index(fields=["received_at", "case"], name="metrics_fact_received_idx"),
+            # Resolution figures read resolved cases by resolution time; drill-downs as above.
             models.Index(
-                fields=["resolved_at"], name="metrics_fact_resolved_idx", condition=Q(resolved_at__isnull=False)
+                fields=["resolved_at", "case"],
+                name="metrics_fact_resolved_idx",
+                condition=Q(resolved_at__isnull=False),
             ),
             # An agent's own figures.
             models.Index(fields=["assignee", "received_at"], name="metrics_fact_assignee_idx"),
@@ -81,6 +84,40 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return f"fact {self.case_id}"
+
+
+class FactHour(models.Model):
+    """The dashboard's hourly rollup: what the facts of one team and category add up to in one UTC hour.
+
+    Each count is over the cases whose own instant falls in the hour: ``received`` by
+    ``received_at``, ``csat_*`` by the survey's ``csat_sent_at`` (answers of 4-5, the sum of
+    scores for the mean). Restricted (FIU) cases are never in it. An hour is the grain because any
+    zone with whole-hour offsets (almost all) cuts its local days on UTC hours, so a window or a
+    local day in the viewer's zone is a set of whole rows; the few half-hour zones read the facts.
+    ``metrics.rollups`` recomputes the hours a fact change touches, after the facts commit;
+    ``tests/metrics/test_rollups.py`` proves every figure read from here equals live aggregation.
+    """
+
+    hour = models.DateTimeField()
+    team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    received = models.IntegerField(default=0)
+    csat_sent = models.IntegerField(default=0)
+    csat_answered = models.IntegerField(default=0)
+    csat_satisfied = models.IntegerField(default=0)
+    csat_score_sum = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "team", "category"], name="metrics_facthour_unique"),
+        ]
+        # The unique constraint's index (hour, team, category) serves every windowed read; a
+        # lead's teams are most rows, so a team-first index would not read fewer.
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 team {self.team_id} category {self.category_id}"
 
 
 class FactWatermark(models.Model):

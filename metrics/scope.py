@@ -1,7 +1,8 @@
 """What a dashboard looks at: the window, the zone its days are counted in, and the filters.
 
 A :class:`Scope` is built from the filter form (``metrics.filters``) and the viewer's access;
-every figure in ``metrics.definitions`` reads cases only through :func:`facts_in`, so the
+every figure in ``metrics.definitions`` reads cases only through :func:`facts_in` (or, for
+counts, the hourly rollup through :func:`rollup_in` where :func:`reads_rollup` allows), so the
 date range, the filters and the viewer's visibility apply to every panel, export and drill-down
 alike.
 """
@@ -12,10 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from metrics.choices import FLAG_KIND_BITS, Granularity
-from metrics.models import CaseFact
+from metrics.localtime import offset_spans
+from metrics.models import CaseFact, FactHour
 
 
 @dataclass(frozen=True)
@@ -105,4 +108,34 @@ def facts_in(scope: Scope, *, by: str = "received_at", window: bool = True) -> Q
     if scope.flag_kinds:
         # Any of the chosen kinds: a bitwise test on the row, no join to the flags table.
         qs = qs.annotate(_flags=F("flag_mask").bitand(flag_mask_of(scope.flag_kinds))).filter(_flags__gt=0)
+    return qs
+
+
+def whole_hour_zone(scope: Scope) -> bool:
+    """Whether every local midnight and hour of the window falls on a UTC hour: the zone's
+    offsets there are whole hours and change on UTC hours (not India, Adelaide, Nepal)."""
+    spans = offset_spans(scope.tz, scope.start, scope.end)
+    return all(offset % 3600 == 0 for _, offset in spans) and all(
+        until.minute == 0 and until.second == 0 for until, _ in spans if until is not None
+    )
+
+
+def reads_rollup(scope: Scope) -> bool:
+    """Whether the scope's counts can be read from the hourly rollup (``FactHour``): on
+    PostgreSQL, for whole-hour zones, when the filters are only teams and categories (the
+    rollup's keys). Any other filter reads the facts, which its own selectivity keeps small."""
+    return (
+        connection.vendor == "postgresql"
+        and scope.assignee_id is None
+        and not (scope.jurisdictions or scope.channels or scope.flag_kinds or scope.tiers)
+        and whole_hour_zone(scope)
+    )
+
+
+def rollup_in(scope: Scope, *, window: bool = True) -> QuerySet[FactHour]:
+    """The rollup rows of the scope's teams and categories (restricted cases are never in them):
+    the same access and filters as the facts, which ``reads_rollup`` limits to these two keys."""
+    qs = FactHour.objects.filter(scope_filters(scope))
+    if window:
+        qs = qs.filter(hour__gte=scope.start, hour__lt=scope.end)
     return qs

@@ -13,7 +13,7 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
@@ -146,16 +146,18 @@ def own_figures(scope_mine: Scope, scope_team: Scope) -> dict:
 
 
 def drill_cases(
-    scope: Scope, key: str, *, page: int = 1, status: str = "", age: int | None = None
-) -> tuple[list, bool]:
-    """One page of the cases behind a figure, newest first, and whether there is a next page.
+    scope: Scope, key: str, *, before: tuple[datetime, int] | None = None, status: str = "", age: int | None = None
+) -> tuple[list[dict], tuple[datetime, int] | None]:
+    """One page of the cases behind a figure, newest first, and the cursor of the next page.
 
-    The page is cut from the fact index (no COUNT over the window: a next-page link instead of
-    a page count keeps every page fast), then its cases are read with what a row shows.
+    Keyset pagination: a page starts below ``before`` (the ordering instant and case id of the
+    previous page's last row), so every page is a short walk down an index in its own order
+    (fact (instant, case) indexes; open cases: cases_case_open_received_idx), never an OFFSET
+    or a COUNT over the window. Its cases are then read with only the columns a row shows.
     """
     now = timezone.now()
-    offset = (page - 1) * DRILL_PAGE
-    if d.DRILLS[key].by is None:
+    drill = d.DRILLS[key]
+    if drill.by is None:
         open_cases = Case.objects.filter(d.case_q(scope, ""), status__in=d.OPEN_STATUSES)
         if status:
             open_cases = open_cases.filter(status=status)
@@ -164,15 +166,33 @@ def drill_cases(
             open_cases = open_cases.filter(received_at__lte=now - timedelta(hours=low))
             if high is not None:
                 open_cases = open_cases.filter(received_at__gt=now - timedelta(hours=high))
-        ids_qs: QuerySet = open_cases.order_by("-received_at", "-id").values_list("pk", flat=True)
+        instant, pk = "received_at", "id"
+        keys: QuerySet = open_cases.order_by("-received_at", "-id")
     else:
-        ids_qs = d.drill_facts(scope, key).values_list("case_id", flat=True)
-    ids = list(ids_qs[offset : offset + DRILL_PAGE + 1])
-    more = len(ids) > DRILL_PAGE
-    ids = ids[:DRILL_PAGE]
-    rows = Case.objects.filter(pk__in=ids).select_related("category", "team", "assignee", "customer")
+        instant, pk = drill.by, "case_id"
+        keys = d.drill_facts(scope, key)
+    if before is not None:
+        at, last = before
+        keys = keys.filter(Q(**{f"{instant}__lt": at}) | Q(**{instant: at, f"{pk}__lt": last}))
+    found = list(keys.values_list(instant, pk)[: DRILL_PAGE + 1])
+    cursor = found[DRILL_PAGE - 1] if len(found) > DRILL_PAGE else None
+    ids = [row[1] for row in found[:DRILL_PAGE]]
+    rows = Case.objects.filter(pk__in=ids).values(
+        "pk",
+        "reference",
+        "subject",
+        "status",
+        "received_at",
+        "resolved_at",
+        "assignee_id",
+        category_name=F("category__name"),
+        team_name=F("team__name"),
+        assignee_username=F("assignee__username"),
+        assignee_first=F("assignee__first_name"),
+        assignee_last=F("assignee__last_name"),
+    )
     order = {pk: index for index, pk in enumerate(ids)}
-    return sorted(rows, key=lambda case: order[case.pk]), more
+    return sorted(rows, key=lambda row: order[row["pk"]]), cursor
 
 
 # --- CSV: every chart's table ------------------------------------------------------------------------
