@@ -24,6 +24,7 @@ from compliance.restricted import referral_create
 from compliance.services import flag_raise, flag_submit
 from escalations.models import ReasonCode
 from escalations.services import escalation_request
+from painpoints.services import pain_point_create
 from people.choices import Role, TeamKind
 from tests.factories import (
     BusinessCalendarFactory,
@@ -141,6 +142,21 @@ MATRIX: dict[str, tuple[str, str]] = {
     "notifications:list": ("", "302 200 200 200 200 200 200 200 200"),
     "notifications:read": ("notification", "302 405 405 405 405 405 405 405 405"),
     "notifications:read_all": ("", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:cluster": ("case", "302 403 403 200 403 200 200 200 403"),
+    "painpoints:cluster_link": ("case", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:detail": ("pain_point", "302 403 403 200 200 200 200 200 403"),
+    "painpoints:edit": ("pain_point", "302 403 403 200 403 403 403 403 403"),
+    "painpoints:identifier_add": ("case", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:identifier_extract": ("case", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:index": ("", "302 403 403 200 200 200 200 200 403"),
+    "painpoints:job": ("missing", "302 403 403 404 404 404 404 404 403"),
+    "painpoints:link": ("pain_point", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:link_queue": ("pain_point", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:new": ("", "302 403 403 200 403 403 403 403 403"),
+    "painpoints:send": ("pain_point", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:shared": ("", "302 404 404 404 404 404 404 404 403"),
+    "painpoints:status": ("pain_point", "302 405 405 405 405 405 405 405 405"),
+    "painpoints:unlink": ("pain_point", "302 405 405 405 405 405 405 405 405"),
     "routing:case_decisions": ("case", "302 403 404 200 403 403 403 200 404"),
     "routing:next": ("", "302 405 405 405 405 405 405 405 405"),
     "routing:rule": ("rule", "302 403 403 200 403 403 403 403 200"),
@@ -187,6 +203,7 @@ def world(team, agent, lead, outsider, specialist, compliance_user, auditor, adm
     rule = RoutingRule.objects.create(name="All to Manila", target_team=team, created_at=timezone.now(),
                                       updated_at=timezone.now())  # fmt: skip
     document = published(lead, reviewer, title="Refund SOP").document
+    pain_point = pain_point_create(actor=lead, title="Scam wave", owner_team=fraud)
     people = {"agent": agent, "outsider": outsider, "lead": lead, "specialist": specialist,
               "compliance": compliance_user, "fiu": fiu, "auditor": auditor, "admin": admin_user}  # fmt: skip
     return {
@@ -205,6 +222,7 @@ def world(team, agent, lead, outsider, specialist, compliance_user, auditor, adm
             "policy": {"pk": SlaPolicyFactory().pk},
             "customer": {"account_number": case.customer.account_number},
             "document": {"slug": document.slug},
+            "pain_point": {"pk": pain_point.pk},
             "version": {"slug": document.slug, "number": 1},
             "notification": {"pk": NotificationFactory(recipient=agent).pk},
             "missing": {"pk": MISSING},
