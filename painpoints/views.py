@@ -196,6 +196,7 @@ def new(request):
 
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
+    _require_reader(request.user)
     pain_point = get_pain_point_for_user(request.user, pk, for_write=True)
     initial = {
         "title": pain_point.title,
@@ -295,6 +296,7 @@ def change_status(request, pk: int):
 
 @require_POST
 def link(request, pk: int):
+    _require_reader(request.user)
     pain_point = get_pain_point_for_user(request.user, pk, for_write=True)
     form = LinkForm(request.POST)
     if not form.is_valid():
@@ -315,6 +317,7 @@ def link(request, pk: int):
 
 @require_POST
 def unlink(request, pk: int):
+    _require_reader(request.user)
     pain_point = get_pain_point_for_user(request.user, pk, for_write=True)
     reference = request.POST.get("reference", "")
     try:
@@ -340,6 +343,7 @@ def _queue_cases(request, raw: str) -> list[int]:
 
 @require_POST
 def link_queue(request, pk: int):
+    _require_reader(request.user)
     pain_point = get_pain_point_for_user(request.user, pk, for_write=True)
     form = QueueLinkForm(request.POST)
     if not form.is_valid():
@@ -356,6 +360,7 @@ def link_queue(request, pk: int):
 
 @require_POST
 def send(request, pk: int):
+    _require_reader(request.user)
     pain_point = get_pain_point_for_user(request.user, pk, for_write=True)
     form = SendForm(request.POST)
     if not form.is_valid():
