@@ -1,20 +1,35 @@
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Error, Page, sync_playwright
 
 from cases import services
 from cases.choices import Channel, Priority, Status
 from cases.models import Case, Category, Customer
+from config.celery import app
 from people.models import Membership, Team, User
-from tests.integration.support import BASE_DIR, restore_reference_data
+from tests.integration.support import (
+    BASE_DIR,
+    TEST_REDIS_URL,
+    WorkerProcess,
+    process_env,
+    restore_reference_data,
+    start_worker,
+    wait_until,
+)
 
 ARTIFACTS = BASE_DIR / "test-artifacts"
+# Where a failed journey's screenshots go: one folder per test, named in the failure report.
+FAILURE_SHOTS = ARTIFACTS / "failures"
+QUEUES = ("default", "sla", "routing", "notifications")
+_sessions = pytest.StashKey[list["Session"]]()
 PASSWORD = "correct horse battery staple 42"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,9 +50,9 @@ def _reference_data_survives_flush(django_db_setup, django_db_blocker) -> Iterat
         restore_reference_data()
 
 
-@pytest.fixture(scope="module")
-def browser(_reference_data_survives_flush) -> Iterator[Browser]:
-    """One Chromium for the whole module; each journey gets its own context (cookies, storage)."""
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """One Chromium for every journey in this folder; each gets its own context (cookies, storage)."""
     ARTIFACTS.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as mp:
         # Playwright's sync API keeps an asyncio loop marked as running in this thread, which
@@ -89,18 +104,92 @@ class Session:
 
 
 @pytest.fixture
-def open_session(browser, live_server) -> Iterator:
+def open_session(request, browser, live_server) -> Iterator:
     contexts = []
+    opened = request.node.stash.setdefault(_sessions, [])
 
     def open_() -> Session:
         context = browser.new_context(viewport={"width": 1360, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return Session(context.new_page(), live_server.url)
+        session = Session(context.new_page(), live_server.url)
+        opened.append(session)
+        return session
 
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed journey, a screenshot of every browser it had open, named in the report."""
+    report = yield
+    sessions = item.stash.get(_sessions, [])
+    if report.failed and report.when == "call" and sessions:
+        folder = FAILURE_SHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for number, session in enumerate(sessions, start=1):
+            path = folder / f"browser-{number}.png"
+            try:
+                session.page.screenshot(path=path, full_page=True)
+            except Error as exc:  # a closed page or a crashed browser: say so, keep the report
+                saved.append(f"{path}: not saved ({exc})")
+            else:
+                saved.append(f"{path} (at {session.page.url})")
+        report.sections.append(("screenshots on failure", "\n".join(saved)))
+    return report
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[WorkerProcess]:
+    """A real ``celery worker`` on every queue, against the test database, for a module's journeys.
+
+    The live server runs in this process, so its tasks go to the test Redis db for the module's
+    duration; queues start empty so nothing left by another module's journeys is worked here.
+    """
+    saved = (app.conf.broker_url, app.conf.broker_transport_options)
+    app.close()
+    app.conf.broker_url, app.conf.broker_transport_options = TEST_REDIS_URL, {}
+    purge_queues()
+    with django_db_blocker.unblock():
+        env = process_env(redis_url=TEST_REDIS_URL)
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(
+        env=env,
+        queues=",".join(QUEUES),
+        log_path=tmp_path_factory.mktemp("worker") / f"{name}.log",
+        cwd=BASE_DIR,
+        nodename=f"{name}@e2e",
+    )
+    try:
+        worker.wait_for_log("ready.", timeout=60)
+        yield worker
+    finally:
+        worker.stop()
+        purge_queues()
+        app.close()
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+def purge_queues() -> None:
+    with app.connection_for_write() as conn:
+        for queue in QUEUES:
+            conn.default_channel.queue_purge(queue)
+
+
+def queues_drained(timeout: float = 30) -> bool:
+    """True once the worker has taken every queued task and acknowledged it (late acks: a task
+    is acknowledged when it has finished)."""
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+
+        def idle() -> bool:
+            waiting = sum(client.llen(queue) for queue in QUEUES)
+            return waiting == 0 and client.hlen("unacked") == 0
+
+        return wait_until(idle, timeout=timeout, interval=0.1)
 
 
 @dataclass
