@@ -13,6 +13,9 @@ from painpoints.models import CaseIdentifier, PainPoint
 from painpoints.services import pain_point_create
 from people.choices import Role, TeamKind
 from tests.factories import CaseFactory, CustomerFactory, TeamFactory, UserFactory
+
+# The real-worker fixtures (a celery worker process, the producer on the test Redis db).
+from tests.integration.conftest import redis_producer, worker_factory  # noqa: F401
 from tests.knowledge.conftest import published, reviewer  # noqa: F401 - the fixture is used below
 
 SCAM_WALLET = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
