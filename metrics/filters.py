@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -46,20 +47,57 @@ def zone_datalist() -> SafeString:
     )
 
 
+class QuickSelectMixin:
+    """A select written in one pass in Python. Django renders each option through its own
+    template: with the agents, jurisdictions and categories that was ~20 ms of every dashboard."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, SafeString(" selected") if str(option) in chosen else "", label)
+                for option, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+class QuickSelect(QuickSelectMixin, forms.Select):
+    pass
+
+
+class QuickSelectMultiple(QuickSelectMixin, forms.SelectMultiple):
+    pass
+
+
 class MetricsFilterForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
     tz = forms.CharField(
         required=False, label="Time zone", widget=forms.TextInput(attrs={"list": "metrics-zones", "size": 18})
     )
-    granularity = forms.ChoiceField(choices=Granularity.choices, required=False, label="Trend by")
-    team = forms.ModelMultipleChoiceField(queryset=Team.objects.none(), required=False)
-    agent = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
-    category = forms.ModelMultipleChoiceField(queryset=Category.objects.none(), required=False)
-    jurisdiction = forms.MultipleChoiceField(choices=JURISDICTIONS, required=False)
-    channel = forms.MultipleChoiceField(choices=Channel.choices, required=False)
-    flag_kind = forms.MultipleChoiceField(choices=FlagKind.choices, required=False, label="Flag kind")
-    tier = forms.MultipleChoiceField(choices=Tier.choices, required=False, label="Customer tier")
+    granularity = forms.ChoiceField(choices=Granularity.choices, required=False, label="Trend by", widget=QuickSelect)
+    team = forms.ModelMultipleChoiceField(queryset=Team.objects.none(), required=False, widget=QuickSelectMultiple)
+    agent = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone", widget=QuickSelect
+    )
+    category = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.none(), required=False, widget=QuickSelectMultiple
+    )
+    jurisdiction = forms.MultipleChoiceField(choices=JURISDICTIONS, required=False, widget=QuickSelectMultiple)
+    channel = forms.MultipleChoiceField(choices=Channel.choices, required=False, widget=QuickSelectMultiple)
+    flag_kind = forms.MultipleChoiceField(
+        choices=FlagKind.choices, required=False, label="Flag kind", widget=QuickSelectMultiple
+    )
+    tier = forms.MultipleChoiceField(
+        choices=Tier.choices, required=False, label="Customer tier", widget=QuickSelectMultiple
+    )
     # Staffing estimate: an hour of the week in the chosen zone and the service target.
     hour = forms.IntegerField(required=False, min_value=0, max_value=167, label="Hour of week")
     target_share = forms.IntegerField(required=False, min_value=50, max_value=99, label="Target %")
