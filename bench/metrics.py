@@ -10,7 +10,9 @@ offshore teams, where almost every case lives), through the test client like ben
 - ``dashboard_12m``: the same for the 366 days up to it (every case of the load); both computed
   afresh on every request, and ``dashboard_12m_cached`` served by the result cache (metrics.cache);
 - ``drill_*``: the first page of the cases behind a figure (received, resolved in 30 days; the
-  open backlog), and ``export_trend``: one chart's CSV.
+  open backlog), and ``export_trend``: one chart's CSV;
+- ``rollup_rebuild_seconds``: the whole hourly rollup recomputed from the facts, and
+  ``rollup_refresh_24h_ms``: one incremental refresh of a day's hours (the facts task's share).
 """
 
 from __future__ import annotations
@@ -45,6 +47,28 @@ def ensure_metrics_history() -> float | None:
     return round(time.monotonic() - started, 1)
 
 
+def rollup_rebuild_seconds() -> float:
+    """Recompute the whole hourly rollup from the facts (as ``metrics_rebuild`` does), timed:
+    what a restore or a change of definitions costs, and a check that the rollup is complete."""
+    from metrics.rollups import rollup_rebuild
+
+    started = time.monotonic()
+    rollup_rebuild()
+    return round(time.monotonic() - started, 1)
+
+
+def rollup_refresh_ms(hours: int) -> float:
+    """One incremental refresh of the latest ``hours`` hours of the rollup (what the facts task
+    does after a change), timed."""
+    from metrics.models import CaseFact
+    from metrics.rollups import hour_of, rollup_refresh
+
+    latest = hour_of(CaseFact.objects.order_by("-received_at").values_list("received_at", flat=True).first())
+    started = time.monotonic()
+    rollup_refresh([latest - timedelta(hours=h) for h in range(hours)])
+    return round((time.monotonic() - started) * 1000, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, help="database size (default 1,000,000; 2,000 with --quick)")
@@ -66,8 +90,11 @@ def main() -> None:
 
     from django.test import Client
 
-    from metrics.models import CaseFact, Survey
+    from metrics.models import CaseFact, FactHour, Survey
     from people.models import User
+
+    figures.append(Figure("rollup_rebuild_seconds", rollup_rebuild_seconds(), "s"))
+    figures.append(Figure("rollup_refresh_24h_ms", rollup_refresh_ms(24), "ms"))
 
     end = load_as_of().date()
     month = {"start": str(end - timedelta(days=29)), "end": str(end), "tz": "America/New_York"}
@@ -75,6 +102,7 @@ def main() -> None:
     figures += [
         Figure("facts", CaseFact.objects.count(), "cases"),
         Figure("surveys", Survey.objects.count(), "surveys"),
+        Figure("rollup_rows", FactHour.objects.count(), "rows"),
     ]
     client = Client()
     client.force_login(User.objects.get(username="lead.us"))
