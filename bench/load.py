@@ -8,8 +8,9 @@ reviewers and integrations with think time between clicks (see the locustfile fo
 The run writes (replies, assignments, sign-offs, new cases), so it works on a fresh copy of the
 benchmark database of ``bench/database.py`` (``<name>_load``, made from it as a template each
 run), which leaves the seeded one as it was. People are signed in before the run, as a desk's
-people are when their shift starts. Redis is ``REDIS_URL`` (default db 14 of the local server):
-broker for the worker and the app's cache.
+people are when their shift starts. Redis (broker for the worker and the app's cache) is
+``LOAD_REDIS_URL``, default db 14 of the server of ``REDIS_URL`` (or the local one), so the run's
+cache entries never meet the test suite's db.
 
 Output: ``name value unit`` lines, then a Markdown table: requests/s, errors, and p50/p95/p99
 per request type (Locust rounds percentiles above 100 ms to two significant figures), and
@@ -43,6 +44,13 @@ SECRET_KEY = "bench-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"  #
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 # How many sessions of each role the simulated users share (a role with fewer people repeats them).
 PEOPLE = {"agents": 30, "leads": 10, "reviewers": 5}
+
+
+def redis_db(url: str, number: int) -> str:
+    """``url`` with its database number replaced."""
+    base = url.split("?", 1)[0].rstrip("/")
+    server = base.rsplit("/", 1)[0] if base.rsplit("/", 1)[-1].isdigit() else base
+    return f"{server}/{number}"
 
 
 def copy_database(source_url: str) -> str:
@@ -247,6 +255,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, help="simulated users (default 50; 6 with --quick)")
     parser.add_argument("--seconds", type=int, help="length of the run, ramp-up included (default 60; 10 quick)")
     parser.add_argument("--quick", action="store_true", help="small database, a few users, 10 s: keeps CI honest")
+    parser.add_argument("--think", help="seconds between a person's clicks, MIN,MAX (default 5,15; 1,3 quick)")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
@@ -255,7 +264,9 @@ def main() -> None:
     cases = args.cases or (QUICK_CASES if args.quick else 100_000)
     users = args.users or (6 if args.quick else 50)
     seconds = min(args.seconds or (10 if args.quick else 60), 60)
-    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
+    # The quick run is short: people click faster so that every kind of request is made.
+    args.think = args.think or ("1,3" if args.quick else "5,15")
+    redis_url = os.environ.get("LOAD_REDIS_URL") or redis_db(os.environ.get("REDIS_URL") or DEFAULT_REDIS, 14)
 
     # Seed the shared benchmark database if it is missing (a no-op when it is current), then copy it.
     source = bench_database_url(cases)
@@ -270,7 +281,13 @@ def main() -> None:
     copied = time.monotonic()
     url = copy_database(source)
     figures.append(Figure("load_copy_database_s", round(time.monotonic() - copied, 1), "s"))
-    figures += [Figure("load_users", users, "users"), Figure("load_seconds", seconds, "s")]
+    think_min, think_max = (float(part) for part in args.think.split(","))
+    figures += [
+        Figure("load_users", users, "users"),
+        Figure("load_seconds", seconds, "s"),
+        Figure("load_think_min_s", think_min, "s"),
+        Figure("load_think_max_s", think_max, "s"),
+    ]
 
     from bench.api import free_port
 
@@ -291,7 +308,12 @@ def main() -> None:
              "--without-mingle", "--without-gossip"],
             env, work_dir / "worker.log",
         )  # fmt: skip
-        locust_env = {**env, "LOAD_FIXTURE": str(fixture_path), "LOAD_OUTCOME": str(work_dir / "outcome.json")}
+        locust_env = {
+            **env,
+            "LOAD_FIXTURE": str(fixture_path),
+            "LOAD_OUTCOME": str(work_dir / "outcome.json"),
+            "LOAD_THINK": args.think,
+        }
         try:
             wait_for_http(port, web, "gunicorn")
             # Each user starts within the first tenth of the run, then works until the end.
@@ -329,8 +351,11 @@ def main() -> None:
         Figure("load_ingested", ingested, "cases"),
         Figure("load_ingested_routed_by_worker", routed, "cases", f"= {ingested}"),
     ]
-    report(figures, f"Escalation Desk under load: {users} users for {seconds} s, gunicorn (2 workers) + Celery worker, "
-                    f"{cases:,} cases, PostgreSQL + Redis, 127.0.0.1.")  # fmt: skip
+    title = (
+        f"Escalation Desk under load: {users} users ({args.think} s between clicks) for {seconds} s, "
+        f"gunicorn (2 workers) + Celery worker, {cases:,} cases, PostgreSQL + Redis, 127.0.0.1."
+    )
+    report(figures, title)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ Who is simulated (weights are shares of the users):
   assign one or two cases from a filtered page to an agent of the team (bulk assign), and open
   cases;
 - compliance reviewers (5): open the review queue, open a flag, and sign it off with the first
-  reason code when the page offers the form;
+  plain reason code (no payment, referral or off-boarding) when the page offers the form;
 - integrations (5): ingest tickets through the intake API with a bearer token, and list cases.
 
-People are signed in before the run (``bench/load.py`` writes their session cookies to the file
-named by ``LOAD_FIXTURE``): a desk's people sign in once per shift, not once a minute. Request
+Each person waits ``LOAD_THINK`` seconds (default 5 to 15, at random) between clicks: a brisk
+desk, since reading a case and writing a reply take longer. People are signed in before the run
+(``bench/load.py`` writes their session cookies to the file named by ``LOAD_FIXTURE``): a
+desk's people sign in once per shift, not once a minute. Request
 names start with the kind of request (``page:``, ``post:``, ``poll:``, ``api:``) so the report
 can hold pages to their target. A sign-off that loses a race to another reviewer (409: the flag
 moved on) is a correct answer, counted as ``conflicts`` in ``LOAD_OUTCOME``, not an error.
@@ -46,14 +48,16 @@ ASSIGNEE = re.compile(r'<select name="assignee"[^>]*>(.*?)</select>', re.S)
 HTMX = {"HX-Request": "true"}
 
 _sessions = {role: itertools.cycle(FIXTURE[role]) for role in ("agents", "leads", "reviewers")}
+# Seconds a person spends on a page before the next click (``bench/load.py --think``).
+THINK = tuple(float(part) for part in os.environ.get("LOAD_THINK", "5,15").split(","))
 outcome = {"conflicts": 0}
 
 
 class SignedIn(HttpUser):
     abstract = True
     role = ""
-    # A person reads what a page shows before the next click.
-    wait_time = between(2, 8)
+    # A person reads what a page shows (and writes a reply) before the next click.
+    wait_time = between(*THINK)
 
     def on_start(self) -> None:
         self.client.cookies.set("sessionid", next(_sessions[self.role]))
