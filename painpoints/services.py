@@ -98,7 +98,10 @@ def identifier_add(*, actor: User, case: Case, kind: str, raw: str, chain: str =
     return identifier
 
 
-def _record_found(case: Case, texts: Iterable[str], *, actor) -> list[CaseIdentifier]:
+@transaction.atomic
+def identifiers_scan(*, case: Case, texts: Iterable[str], actor: User | None = None) -> list[CaseIdentifier]:
+    """Record the identifiers found in ``texts`` that the case does not have yet (one audit row
+    for them all). No access check: callers are the message hook, the demo and the service below."""
     found: dict[tuple[str, str], extraction.Checked] = {}
     for text in texts:
         for checked in extraction.extract(text):
@@ -127,14 +130,14 @@ def identifiers_extract(*, actor: User, case: Case) -> int:
     if not can_edit_case(actor, case):
         raise PainPointError("Only people working this case can add identifiers.", status_code=403)
     bodies = CaseEvent.objects.filter(case=case, kind=CaseEventKind.CUSTOMER_MESSAGE).values_list("body", flat=True)
-    return len(_record_found(case, bodies, actor=actor))
+    return len(identifiers_scan(case=case, texts=bodies, actor=actor))
 
 
 def identifiers_from_message(case: Case, event: CaseEvent, actor) -> None:
     """``cases.registry.evidence_added``: a customer's new message is read for identifiers in
     the same transaction. Our own replies are not: they only repeat what we were told."""
     if event.kind == CaseEventKind.CUSTOMER_MESSAGE and event.body:
-        _record_found(case, [event.body], actor=None)
+        identifiers_scan(case=case, texts=[event.body])
 
 
 # --- pain points -----------------------------------------------------------------------------------
@@ -154,6 +157,12 @@ def _event(pain_point: PainPoint, *, kind: str, actor, body: str = "", data: dic
     return PainPointEvent.objects.create(
         pain_point=pain_point, kind=kind, actor=actor, body=body, data=data or {}, created_at=timezone.now()
     )
+
+
+def pain_point_record(*, pain_point: PainPoint, actor, kind: str, body: str = "", data: dict | None = None) -> None:
+    """A timeline entry and its audit row for history written in bulk (the demo's links)."""
+    _event(pain_point, kind=kind, actor=actor, body=body, data=data)
+    _audit(actor, kind, pain_point, after=data)
 
 
 def _audit(actor, action: str, pain_point: PainPoint, before: dict | None = None, after: dict | None = None) -> None:
