@@ -202,6 +202,8 @@ class Command(BaseCommand):
         import_string("metrics.demo.load")(seed=seed, as_of=as_of_at, stdout=self.stdout)
         # Then the flags it wrote get their facts, evidence digest and nearest deadline.
         import_string("compliance.demo.load")(seed=seed, stdout=self.stdout)
+        # A seeded scam wave (one wallet, ~40 victims in the US and AU) and problem records.
+        import_string("painpoints.demo.load")(seed=seed, as_of=as_of_at, stdout=self.stdout)
         self._print_summary(summary, org, as_of_at, time.monotonic() - started)
 
     def _as_of(self, raw: str | None) -> datetime:
