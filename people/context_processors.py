@@ -17,6 +17,9 @@ from people.roles import (
     role_of,
 )
 
+# Who works with pain points (painpoints.access decides; this only chooses the menu item).
+PAIN_POINT_READERS = frozenset({Role.LEAD, Role.SPECIALIST, Role.COMPLIANCE, Role.FIU, Role.AUDITOR})
+
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
@@ -28,6 +31,8 @@ def navigation(request) -> dict:
     if can_read_cases(user):
         items.append(("Team queue" if not can_triage(user) else "Triage queue", "cases:queue"))
         items.append(("Escalations", "escalations:queue"))
+    if role_of(user) in PAIN_POINT_READERS:
+        items.append(("Pain points", "painpoints:index"))
     if role_of(user) == Role.COMPLIANCE:
         items.append(("Flag review", "compliance:queue"))
     if role_of(user) in (Role.FIU, Role.AUDITOR):

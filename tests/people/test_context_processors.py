@@ -25,14 +25,30 @@ def _nav(html: str) -> list[str]:
     ("role", "items"),
     [
         (Role.AGENT, ["My cases", "Team queue", "Escalations", "SOPs", "My figures"]),
-        (Role.SPECIALIST, ["My cases", "Team queue", "Escalations", "SOPs", "My figures"]),
+        (Role.SPECIALIST, ["My cases", "Team queue", "Escalations", "Pain points", "SOPs", "My figures"]),
         (
             Role.LEAD,
-            ["My cases", "Triage queue", "Escalations", "SOPs", "Training & QA", "Dashboard", "SLA", "Routing"],
+            [
+                "My cases",
+                "Triage queue",
+                "Escalations",
+                "Pain points",
+                "SOPs",
+                "Training & QA",
+                "Dashboard",
+                "SLA",
+                "Routing",
+            ],
+        ),  # fmt: skip
+        (
+            Role.COMPLIANCE,
+            ["Team queue", "Escalations", "Pain points", "Flag review", "SOPs", "SOP approvals", "Dashboard"],
         ),
-        (Role.COMPLIANCE, ["Team queue", "Escalations", "Flag review", "SOPs", "SOP approvals", "Dashboard"]),
-        (Role.FIU, ["Team queue", "Escalations", "Restricted inbox", "Audit ledger", "SOPs"]),
-        (Role.AUDITOR, ["Team queue", "Escalations", "Restricted inbox", "Audit ledger", "SOPs", "Dashboard"]),
+        (Role.FIU, ["Team queue", "Escalations", "Pain points", "Restricted inbox", "Audit ledger", "SOPs"]),
+        (
+            Role.AUDITOR,
+            ["Team queue", "Escalations", "Pain points", "Restricted inbox", "Audit ledger", "SOPs", "Dashboard"],
+        ),
         (Role.ADMIN, ["SLA", "Routing", "Administration"]),
     ],
 )
@@ -87,6 +103,7 @@ def test_it_tells_templates_the_viewers_role(lead):
         ("My cases", "cases:mine"),
         ("Triage queue", "cases:queue"),
         ("Escalations", "escalations:queue"),
+        ("Pain points", "painpoints:index"),
         ("SOPs", "knowledge:library"),
         ("Training & QA", "knowledge:training"),
         ("Dashboard", "metrics:dashboard"),
