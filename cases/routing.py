@@ -45,6 +45,7 @@ from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, PRIORITY_RANK, EventKind
 from cases.errors import CaseError
 from cases.models import Case, CaseEvent, RoutingDecision, RoutingOutcome, RoutingRule, RoutingTrigger
+from outbox.services import outbox_enqueue
 from people.choices import Role
 from people.models import Membership, Team, User
 from people.roles import can_triage, can_work_cases, role_of
@@ -575,13 +576,11 @@ def route_catch_up(*, now: datetime | None = None, limit: int = CATCH_UP_BATCH, 
 def routing_enqueue(*, case_id: int, trigger: str) -> None:
     """Route the case after the current transaction commits (a task on the ``routing`` queue).
 
-    After commit, so the worker sees the case as the caller left it; if the transaction rolls
-    back, nothing is sent.
+    Through the outbox: after commit, so the worker sees the case as the caller left it; if the
+    transaction rolls back, nothing is sent; if the broker is down, it is sent once it is back.
     """
-    from cases.routing_tasks import route_case_task
-
     trigger = RoutingTrigger(trigger).value
-    transaction.on_commit(lambda: route_case_task.delay(case_id, trigger))
+    outbox_enqueue(task="cases.routing_tasks.route_case_task", args=[case_id, trigger])
 
 
 # --- "Get next case" -------------------------------------------------------------------------

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "axes",
     "config.security.SecurityConfig",
     # Our apps, lowest first: a lower app never imports a higher one.
+    "outbox",
     "audit",
     "people",
     "cases",
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "people.middleware.UserTimezoneMiddleware",
+    # Dashboards and exports read from the replica when there is one (after sign-in is decided).
+    "config.db_router.ReplicaReadsMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,7 +133,27 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------------------
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Persistent connections, checked before each request reuses one: after a database restart
+    # the first request reconnects instead of failing on a dead socket, with no app restart.
+    # A short connect timeout turns an unreachable server into a quick 503 (config.resilience),
+    # not a request that hangs.
+    _db_options = {
+        "conn_max_age": int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        "conn_health_checks": True,
+    }
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], **_db_options)}
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+    # A read replica for dashboards, drill-downs and exports (config.db_router); without one
+    # those reads go to the primary like everything else.
+    if os.environ.get("DATABASE_REPLICA_URL"):
+        DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], **_db_options)
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", DATABASES["default"]["OPTIONS"]["connect_timeout"]
+        )
+        # Tests create no second database: the replica alias reads the test database.
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -148,12 +171,36 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 
 # --- Cache, broker ------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache only speeds things up: with Redis down it answers "not cached" and drops
+    # writes (config.cache), and gives up on a connection within a second.
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     CELERY_BROKER_URL = REDIS_URL
+    # Publishing must never hold a request: one quick retry, a one-second connect timeout. Work
+    # goes through the outbox (outbox.services), so a publish that fails is sent later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+        "socket_connect_timeout": 1,
+        # Longer than any task takes, so a long sweep is not handed to a second worker while
+        # it runs; a task whose worker died is handed out again after this long (the outbox
+        # and the periodic sweeps catch up sooner). Delayed work waits in the outbox, not in
+        # Redis, so no task sits unacknowledged for longer.
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 2
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     broker_dir = VAR_DIR / "broker"
@@ -179,7 +226,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Workers keep reconnecting while the broker is down (rather than exiting after 100 tries).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_ROUTES = {
+    # The relay only publishes; on the SLA queue it is never stuck behind an import or mail.
+    "outbox.tasks.*": {"queue": "sla"},
     "cases.tasks.*": {"queue": "sla"},
     # Mail can be slow or down; it must never hold up the SLA sweep.
     "people.tasks.send_notification_emails": {"queue": "notifications"},
@@ -194,7 +246,22 @@ CELERY_TASK_ROUTES = {
     "webhooks.tasks.*": {"queue": "notifications"},
     "intake.tasks.*": {"queue": "default"},
 }
+# The outbox (outbox.services): tasks asked for by committed changes wait here while the
+# broker is down; the relay hands them over every RELAY_SECONDS.
+OUTBOX = {
+    "RELAY_SECONDS": float(os.environ.get("OUTBOX_RELAY_SECONDS", "10")),
+    # Handed to the broker this long ago and still not run: the broker lost it, send it again.
+    "REDELIVER_AFTER_MINUTES": int(os.environ.get("OUTBOX_REDELIVER_AFTER_MINUTES", "15")),
+    "KEEP_DONE_DAYS": 2,
+    # After a failed publish, a web process leaves the broker alone for this long.
+    "BROKER_PAUSE_SECONDS": 5,
+}
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {
+        "task": "outbox.tasks.outbox_relay_task",
+        "schedule": timedelta(seconds=OUTBOX["RELAY_SECONDS"]),
+        "options": {"expires": max(OUTBOX["RELAY_SECONDS"], 5)},
+    },
     # Reminders to acknowledge SOP versions: at most one a day per person and version (the
     # unique reminder row), so an hourly run only reaches people who became due since.
     "knowledge-ack-reminders": {

@@ -29,3 +29,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+# A lost database answers 503 with a clear body (config.resilience), anything else a 500.
+handler500 = "config.resilience.server_error"

@@ -34,6 +34,7 @@ from cases.services import case_add_message, case_create
 from compliance.choices import FlagKind
 from compliance.services import flag_raise
 from intake.models import CfpbComplaint, CfpbImport, CfpbImportStatus
+from outbox.services import outbox_enqueue
 from people.models import Team, User
 
 # The columns the import reads; the export has three more (public response, consent, disputed).
@@ -356,9 +357,8 @@ def cfpb_import_create(*, actor: User | None, filename: str, raw: bytes, team: T
     run = CfpbImport.objects.create(
         started_by=actor, filename=filename[:200], source_text=text, team=team, created_at=timezone.now()
     )
-    from intake.tasks import cfpb_import_task
-
-    transaction.on_commit(lambda: cfpb_import_task.delay(run.pk))
+    # Through the outbox: queued after commit, or once the broker is back if it is down.
+    outbox_enqueue(task="intake.tasks.cfpb_import_task", args=[run.pk])
     return run
 
 

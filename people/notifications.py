@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.utils import timezone
 
+from outbox.services import outbox_enqueue
 from people.models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def notify(
 
 
 def notify_many(messages: Iterable[Message], *, now: datetime) -> list[Notification]:
-    """Write many notifications in two queries whatever their number (the SLA sweep's batches).
+    """Write many notifications in three queries whatever their number (the SLA sweep's batches).
 
     Each message reaches each of its recipients once; inactive users get nothing.
     """
@@ -82,22 +83,11 @@ def notify_many(messages: Iterable[Message], *, now: datetime) -> list[Notificat
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
-    # After commit: a rolled-back change must not e-mail anyone, and the worker must be able to
-    # read the rows it is asked to send.
-    transaction.on_commit(lambda: _enqueue_emails(ids))
+    # Through the outbox, in the caller's transaction: a rolled-back change e-mails nobody, the
+    # worker can read the rows it is asked to send, and a broker outage (or a worker killed
+    # right after the commit) delays the e-mail copies instead of losing them.
+    outbox_enqueue(task="people.tasks.send_notification_emails", args=[[row.pk for row in created]])
     return created
-
-
-def _enqueue_emails(ids: list[int]) -> None:
-    from people.tasks import send_notification_emails
-
-    try:
-        send_notification_emails.delay(ids)
-    except Exception:
-        # The in-app rows are committed and are what counts; a broker outage must not turn
-        # into an error for the change that notified (or stop the SLA sweep mid-run).
-        logger.exception("Could not queue e-mail copies of notifications %s", ids)
 
 
 def notification_mark_read(user: User, ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from cases.access import restrict_cases_to
 from cases.masking import customer_pii_for
 from cases.models import Case
+from outbox.services import outbox_enqueue
 from people.models import User
 from webhooks.choices import SAFE_DATA_KEYS, DeliveryStatus
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -137,19 +138,9 @@ def webhook_event_happened(event: str, case: Case, data: dict) -> None:
                 created_at=now,
             ).pk
         )
-    if created:
-        transaction.on_commit(lambda: _enqueue(created))
-
-
-def _enqueue(ids: list[int]) -> None:
-    from webhooks.tasks import deliver_webhook
-
-    for pk in ids:
-        try:
-            deliver_webhook.delay(pk)
-        except Exception:
-            # The rows are committed; the retry sweep sends what could not be queued now.
-            logger.exception("Could not queue webhook delivery %s", pk)
+    for pk in created:
+        # Through the outbox: sent after commit, or once the broker is back if it is down.
+        outbox_enqueue(task="webhooks.tasks.deliver_webhook", args=[pk])
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

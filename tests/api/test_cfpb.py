@@ -15,6 +15,7 @@ from cases.models import Case, CaseEvent
 from compliance.models import Obligation, RegulatoryFlag
 from intake.cfpb import REQUIRED_COLUMNS, CfpbFileError, cfpb_import_file, decode, parse
 from intake.models import CfpbComplaint, CfpbImport
+from outbox.models import OutboxMessage
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "cfpb-complaints-sample.csv"
 HEADER = ",".join(f'"{c}"' if "," in c else c for c in REQUIRED_COLUMNS)
@@ -186,8 +187,6 @@ def test_the_page_is_for_leads_and_compliance_and_queues_the_import(
     assert client_for(lead).get("/intake/cfpb/").status_code == 200
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    queued = []
-    monkeypatch.setattr("intake.tasks.cfpb_import_task.delay", lambda pk: queued.append(pk))
     client = client_for(compliance_user)
     bad = client.post("/intake/cfpb/", {"file": SimpleUploadedFile("x.csv", b"a,b\n")})
     assert bad.status_code == 400 and b"missing column" in bad.content
@@ -195,7 +194,7 @@ def test_the_page_is_for_leads_and_compliance_and_queues_the_import(
         response = client.post("/intake/cfpb/", {"file": SimpleUploadedFile("c.csv", _file(_row()))})
     assert response.status_code == 302
     run = CfpbImport.objects.get()
-    assert queued == [run.pk]
+    assert [m.args for m in OutboxMessage.objects.filter(task="intake.tasks.cfpb_import_task")] == [[run.pk]]
     from intake.tasks import cfpb_import_task
 
     assert cfpb_import_task(run.pk) == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0}

@@ -16,6 +16,7 @@ from django.utils import timezone
 from api.tokens import service_account_create
 from cases import services
 from cases.choices import Channel
+from outbox.models import OutboxMessage
 from people.choices import Role
 from tests.factories import CategoryFactory, CustomerFactory
 from tests.integration.conftest import _reference_data_survives_flush, redis_producer, worker_factory  # noqa: F401
@@ -78,8 +79,6 @@ def _open_case(team, customer=None):
 def test_events_are_recorded_with_the_change_masked_and_only_for_endpoints_that_may_see(
     team, other_team, django_capture_on_commit_callbacks, monkeypatch
 ):
-    sent = []
-    monkeypatch.setattr("webhooks.tasks.deliver_webhook.delay", lambda pk: sent.append(pk))
     mine = service_account_create(actor=None, username="wh", role=Role.AGENT, integration="WH", teams=[team]).user
     theirs = service_account_create(actor=None, username="wh2", role=Role.AGENT, integration="X", teams=[other_team])
     endpoint = _endpoint(mine, "http://127.0.0.1:9/hook", ["case.created", "case.status_changed"])
@@ -91,7 +90,8 @@ def test_events_are_recorded_with_the_change_masked_and_only_for_endpoints_that_
     assert [(d.endpoint_id, d.event) for d in deliveries] == [
         (endpoint.pk, "case.created"), (endpoint.pk, "case.status_changed")
     ]  # fmt: skip
-    assert sent == [d.pk for d in deliveries]
+    queued = OutboxMessage.objects.filter(task="webhooks.tasks.deliver_webhook").order_by("id")
+    assert [message.args for message in queued] == [[d.pk] for d in deliveries]
     payload = deliveries[0].payload
     assert payload["case"]["reference"] == case.reference
     assert payload["case"]["customer"]["email"] == "j***@example.com"

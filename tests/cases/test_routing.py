@@ -28,6 +28,7 @@ from cases.routing import (
 )
 from cases.routing_rules import routing_rule_move, routing_rule_save, routing_rule_set_active, team_set_auto_assign
 from cases.routing_tasks import route_case_task, route_catch_up_task
+from outbox.models import OutboxMessage
 from people.choices import Role, TeamKind
 from people.models import Shift, Team, User
 from tests.factories import (
@@ -521,16 +522,17 @@ def test_the_tasks_route_and_sweep(intake, fraud):
     assert waiting.assignee == fay
 
 
-def test_routing_is_sent_only_after_the_write_commits(monkeypatch, django_capture_on_commit_callbacks, intake):
-    sent = []
-    monkeypatch.setattr(route_case_task, "delay", lambda *args: sent.append(args))
+def test_routing_is_sent_only_after_the_write_commits(django_capture_on_commit_callbacks, intake):
     case = CaseFactory(team=intake)
 
     with django_capture_on_commit_callbacks(execute=True):
         routing_enqueue(case_id=case.pk, trigger="reopened")
-        assert sent == []
+        # Recorded with the write (so a broker outage cannot lose it), not yet handed over.
+        [message] = OutboxMessage.objects.filter(task="cases.routing_tasks.route_case_task")
+        assert message.args == [case.pk, "reopened"] and message.sent_at is None
 
-    assert sent == [(case.pk, "reopened")]
+    message.refresh_from_db()
+    assert message.sent_at is not None
 
 
 def test_an_unknown_trigger_is_refused_before_anything_is_queued(django_capture_on_commit_callbacks, intake):

@@ -335,13 +335,14 @@ def test_a_batch_costs_the_same_number_of_queries_however_many_timers_it_holds(
         _new_case(team, assignee=agent, n=n)
 
     # Savepoints included: inside the test's transaction each batch is one (two statements).
-    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(18):
+    with CaptureQueriesContext(connection) as captured, django_assert_max_num_queries(19):
         result = sla_sweep(now=T0 + timedelta(hours=2))
 
     assert (result.breached, result.batches) == (due, 1)
-    # Claim, mark, raise priority, events, leads, active users, notifications, audit (lock,
-    # last hash, insert); then the empty claim that ends each of the two passes.
-    assert len(_statements(captured)) == 10 + 2
+    # Claim, mark, raise priority, events, leads, active users, notifications, the outbox row for
+    # their e-mail copies, audit (lock, last hash, insert); then the empty claim that ends each
+    # of the two passes.
+    assert len(_statements(captured)) == 11 + 2
     assert Notification.objects.count() == 2 * due
 
 
@@ -357,8 +358,8 @@ def test_batches_split_the_work_and_each_costs_the_same(team, agent, lead):
     claims = [q for q in captured if "FOR UPDATE" in q["sql"]]
     # One claim per batch plus the empty claim that ends each pass.
     assert len(claims) == 3 + 2
-    # Nine statements per batch (no priority to raise here), whatever the batch holds.
-    assert len(_statements(captured)) == 3 * 9 + 2
+    # Ten statements per batch (no priority to raise here), whatever the batch holds.
+    assert len(_statements(captured)) == 3 * 10 + 2
 
 
 # --- two sweeps at once -----------------------------------------------------------------------

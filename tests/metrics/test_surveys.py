@@ -18,6 +18,7 @@ from metrics.choices import SurveyStatus
 from metrics.errors import SurveyAlreadyAnswered, SurveyError, SurveyLinkExpired, SurveyLinkInvalid
 from metrics.models import Survey, SurveyOptOut
 from metrics.tasks import send_csat_survey
+from outbox.models import OutboxMessage
 from tests.factories import UserFactory
 from tests.metrics.conftest import NOW
 
@@ -67,19 +68,16 @@ def test_resolving_a_case_queues_the_survey_after_commit_with_the_configured_del
 
     monkeypatch.setattr(registry, "after_status_change", [hooks.after_status_change])
     monkeypatch.setattr(registry, "close_checks", [])
-    queued = []
-    monkeypatch.setattr(send_csat_survey, "apply_async", lambda args, countdown: queued.append((args, countdown)))
-    from metrics.tasks import facts_refresh_task
-
-    monkeypatch.setattr(facts_refresh_task, "delay", lambda ids: None)
     case = make_case(plain_team, NOW - timedelta(hours=3), first_response=5, status=Status.OPEN)
     agent = UserFactory(role="agent", teams=[plain_team])
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         case_services.case_change_status(actor=agent, case=case, to_status=Status.RESOLVED, expected_version=None)
-    assert queued == []
-    for callback in callbacks:
-        callback()
-    assert queued == [((case.pk,), 45 * 60)]
+    # The survey waits in the outbox (not the broker) until the delay has passed.
+    survey = OutboxMessage.objects.get(task="metrics.tasks.send_csat_survey")
+    assert survey.args == [case.pk] and survey.available_at == NOW + timedelta(minutes=45)
+    assert survey.sent_at is None
+    facts = OutboxMessage.objects.get(task="metrics.tasks.facts_refresh_task")
+    assert facts.args == [[case.pk]] and facts.sent_at is not None
 
 
 @pytest.mark.parametrize("why", ["restricted", "fraud", "opted_out"])
