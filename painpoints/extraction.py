@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from Crypto.Hash import keccak
 
@@ -32,6 +32,8 @@ class Checked:
     value: str
     verified: bool
     note: str = ""
+    # As it was written in the text it was found in (``value`` is the normalised key).
+    written: str = ""
 
 
 # --- base58check (Bitcoin P2PKH/P2SH, TRON) -----------------------------------------------------
@@ -324,7 +326,12 @@ def extract(text: str) -> list[Checked]:
 
     def add(checked: Checked, span: tuple[int, int]) -> None:
         taken.append(span)
-        found.setdefault((checked.kind, checked.value), checked)
+        # Addresses and hashes are shown as written (their case carries the checksum); the rest
+        # as normalised (a URL's path or a phone's punctuation says nothing more).
+        written = (
+            text[span[0] : span[1]].strip() if checked.kind in (IdentifierKind.WALLET, IdentifierKind.TX_HASH) else ""
+        )
+        found.setdefault((checked.kind, checked.value), replace(checked, written=written))
 
     def free(span: tuple[int, int]) -> bool:
         return all(span[1] <= start or span[0] >= end for start, end in taken)
