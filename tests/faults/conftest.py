@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.faults.support import Child, PostgresCluster, RedisServer, WebServer
-from tests.integration.conftest import _reference_data_survives_flush, worker_factory  # noqa: F401
+from tests.integration.conftest import worker_factory  # noqa: F401
 
 
 @pytest.fixture

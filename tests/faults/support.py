@@ -77,7 +77,7 @@ class Child:
 
 @dataclass
 class RedisServer:
-    """``redis-server`` without persistence, as docker-compose ran it: a restart loses its queues."""
+    """``redis-server`` without persistence, the worst case: a restart loses every queued task."""
 
     workdir: Path
     port: int = field(default_factory=lambda: free_port(REDIS_PORTS))

@@ -18,6 +18,7 @@ from cases.choices import EventKind
 from cases.models import Case, CaseEvent, Category, Customer
 from people.choices import Role, TeamKind
 from people.models import Membership, Team, User
+from tests.integration.conftest import _reference_data_survives_flush  # noqa: F401 - restores reference data
 from tests.integration.support import process_env, restore_reference_data
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]

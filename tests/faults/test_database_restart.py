@@ -27,6 +27,7 @@ from cases.models import Category, Customer
 from people.choices import Role, TeamKind
 from people.models import Membership, Team, User
 from tests.faults.support import PostgresCluster, postgres_bin, timed
+from tests.integration.conftest import _reference_data_survives_flush  # noqa: F401 - restores reference data
 from tests.integration.support import current_database_url, process_env, restore_reference_data
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]

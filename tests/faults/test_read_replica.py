@@ -23,6 +23,7 @@ from config.db_router import REPLICA, ReplicaRouter, replica_reads
 from metrics.facts import facts_refresh
 from people.choices import Role, TeamKind
 from people.models import Membership, Team, User
+from tests.integration.conftest import _reference_data_survives_flush  # noqa: F401 - restores reference data
 from tests.integration.support import current_database_url, process_env, restore_reference_data
 
 pytestmark = [pytest.mark.faults]

@@ -1,6 +1,6 @@
 """Redis down: agents keep working, and the work their changes asked for happens once Redis is back.
 
-A real redis-server on a spare port (no persistence, as docker-compose ran it), a real Celery
+A real redis-server on a spare port (no persistence: a restart loses its queues), a real Celery
 worker and beat on it, and the app served by gunicorn. With Redis stopped, an agent opens,
 updates, escalates and resolves cases through the API and the pages; every answer is normal
 and quick. Once Redis is back, routing, the e-mail copy of a notification, the webhooks, the
@@ -29,6 +29,7 @@ from outbox.models import OutboxMessage
 from people.choices import Role, TeamKind
 from people.models import Membership, Notification, Shift, Team, User
 from tests.faults.support import start_beat, timed, wait_for
+from tests.integration.conftest import _reference_data_survives_flush  # noqa: F401 - restores reference data
 from tests.integration.support import process_env, restore_reference_data
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_endpoint_save

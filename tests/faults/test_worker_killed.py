@@ -23,6 +23,7 @@ from cases.models import Case, CaseEvent, Category, Customer, SlaPolicy, SlaPoli
 from outbox.models import OutboxMessage
 from people.choices import Role, TeamKind
 from people.models import Membership, Notification, Team, User
+from tests.integration.conftest import _reference_data_survives_flush  # noqa: F401 - restores reference data
 from tests.integration.support import process_env, restore_reference_data, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
