@@ -42,7 +42,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Trunc
 
 from cases.choices import OPEN_STATUSES, Channel
-from cases.models import Case as CaseModel
 from compliance.models import FlagDecision, Obligation, Referral, RegulatoryFlag
 from escalations.choices import EscalationStatus
 from escalations.models import Escalation
@@ -352,9 +351,39 @@ def csat(scope: Scope) -> dict:
 
     # Escalation path and reason: the hops of the answered, escalated cases (a small share), each
     # with its case's answer, read through the surveys' case ids.
-    escalated = Survey.objects.filter(
-        status=SurveyStatus.ANSWERED, case_id__in=answered.filter(escalated=True).values("case_id")
+    # Escalation path and reason: the hops of the answered, escalated cases (a small share), each
+    # with its case's answer; one GROUP BY (target, reason) gives both breakdowns.
+    hops = list(
+        answered.filter(escalated=True)
+        .order_by()
+        .values(
+            path=F("case__escalations__to_team_id"),
+            path_label=F("case__escalations__to_team__name"),
+            reason=F("case__escalations__reason_id"),
+            reason_label=F("case__escalations__reason__label"),
+        )
+        .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(csat_score__gte=4)), score=Sum("csat_score"))
     )
+
+    def hops_by(key: str, label: str) -> list[dict]:
+        rows: dict = {}
+        for hop in hops:
+            row = rows.setdefault(hop[key], {"key": hop[key], "label": hop[label], "n": 0, "satisfied": 0, "score": 0})
+            for name in ("n", "satisfied", "score"):
+                row[name] += hop[name]
+        out = [
+            {
+                "key": row["key"],
+                "label": row["label"],
+                "n": row["n"],
+                "satisfied": row["satisfied"],
+                "csat": _pct(row["satisfied"], row["n"]),
+                "mean": round(row["score"] / row["n"], 2),
+            }
+            for row in rows.values()
+        ]
+        return sorted(out, key=lambda row: (-row["n"], row["label"] is None, row["label"] or ""))
+
     # Newest answers first down metrics_survey_answered_idx, each checked against its case's fact
     # (a correlated EXISTS, so the walk stops after a page instead of hashing every answered case).
     in_scope = facts_in(scope, window=False).filter(case_id=OuterRef("case_id"))
@@ -383,8 +412,8 @@ def csat(scope: Scope) -> dict:
         if rolled
         else rows_of(answered, "team_id", "team__name", "csat_score"),
         "by_agent": rows_of(answered, "assignee_id", "assignee__username", "csat_score"),
-        "by_path": rows_of(escalated, "case__escalations__to_team_id", "case__escalations__to_team__name", "score"),
-        "by_reason": rows_of(escalated, "case__escalations__reason_id", "case__escalations__reason__label", "score"),
+        "by_path": hops_by("path", "path_label"),
+        "by_reason": hops_by("reason", "reason_label"),
         "comments": comments,
     }
 
@@ -402,31 +431,46 @@ def escalations(scope: Scope, *, now: datetime) -> dict:
     * Escalation rate (escalated cases ÷ cases received) is on the first-response panel.
     """
     hops = Escalation.objects.filter(case_q(scope), requested_at__gte=scope.start, requested_at__lt=scope.end)
-    totals = hops.aggregate(
-        hops=Count("pk"),
-        bounced=Count("pk", filter=Q(status=EscalationStatus.RETURNED)),
-        on_time=Count("pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("ola_due_at"))),
-        answered=Count("pk", filter=Q(responded_at__isnull=False)),
-        overdue=Count("pk", filter=Q(responded_at__isnull=True, ola_due_at__lt=now)),
+    # One GROUP BY (reason, target, source) answers the totals and all three breakdowns: each
+    # is a sum over these few groups (reasons × teams), so the hops are read once, not four times.
+    groups = list(
+        hops.order_by()
+        .values(
+            "reason_id",
+            "to_team_id",
+            "from_team_id",
+            reason_label=F("reason__label"),
+            to_label=F("to_team__name"),
+            from_label=F("from_team__name"),
+        )
+        .annotate(
+            hops=Count("pk"),
+            bounced=Count("pk", filter=Q(status=EscalationStatus.RETURNED)),
+            on_time=Count("pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("ola_due_at"))),
+            answered=Count("pk", filter=Q(responded_at__isnull=False)),
+            overdue=Count("pk", filter=Q(responded_at__isnull=True, ola_due_at__lt=now)),
+        )
     )
+    totals = {
+        name: sum(group[name] for group in groups) for name in ("hops", "bounced", "on_time", "answered", "overdue")
+    }
 
     def by(key: str, label: str) -> list[dict]:
-        rows = (
-            hops.order_by()
-            .values(key=F(key), label=F(label))
-            .annotate(n=Count("pk"), bounced=Count("pk", filter=Q(status=EscalationStatus.RETURNED)))
-            .order_by("-n", "label")
-        )
-        return list(rows)
+        rows: dict = {}
+        for group in groups:
+            row = rows.setdefault(group[key], {"key": group[key], "label": group[label], "n": 0, "bounced": 0})
+            row["n"] += group["hops"]
+            row["bounced"] += group["bounced"]
+        return sorted(rows.values(), key=lambda row: (-row["n"], row["label"] is None, row["label"] or ""))
 
     decided = totals["answered"] + totals["overdue"]
     return {
         **totals,
         "ola_attainment": _pct(totals["on_time"], decided),
         "bounce_rate": _pct(totals["bounced"], totals["hops"]),
-        "by_reason": by("reason_id", "reason__label"),
-        "by_target": by("to_team_id", "to_team__name"),
-        "by_source": by("from_team_id", "from_team__name"),
+        "by_reason": by("reason_id", "reason_label"),
+        "by_target": by("to_team_id", "to_label"),
+        "by_source": by("from_team_id", "from_label"),
     }
 
 
@@ -498,8 +542,10 @@ def age_bucket_expression(now: datetime):
 def backlog(scope: Scope, *, now: datetime) -> dict:
     """**Backlog** — cases open now (new, open, pending customer, pending internal), by age since
     receipt and by status. The window does not apply: a backlog is a state, not a flow."""
+    # From the facts (refreshed on every status change), read from metrics_fact_open_idx alone.
     rows = (
-        CaseModel.objects.filter(case_q(scope, ""), status__in=OPEN_STATUSES)
+        facts_in(scope, window=False)
+        .filter(status__in=OPEN_STATUSES)
         .order_by()
         .annotate(age=age_bucket_expression(now))
         .values("status", "age")
