@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -67,10 +67,20 @@ def _rest_broker() -> None:
     _broker_resting_until = time.monotonic() + _setting("BROKER_PAUSE_SECONDS")
 
 
+def _no_commit_wait() -> None:
+    """This transaction's commit does not wait for the disk (PostgreSQL): a claim or a done mark
+    lost in a crash only means an idempotent task is handed over once more, and not waiting
+    halves what asking for a task costs a request."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _claim(*, ids: Sequence[int] | None, now: datetime, limit: int) -> list[OutboxMessage]:
     """Mark up to ``limit`` due rows sent (committed) and return them: unsent rows first, then
     rows handed over long ago and never done. Rows another publisher holds are skipped."""
     with transaction.atomic():
+        _no_commit_wait()
         unsent = OutboxMessage.objects.filter(sent_at__isnull=True, available_at__lte=now)
         if ids is not None:
             unsent = unsent.filter(pk__in=list(ids))
@@ -132,7 +142,10 @@ def outbox_publish(*, ids: Sequence[int] | None = None, now: datetime | None = N
 
 def outbox_mark_done(*, message_id: int, now: datetime | None = None) -> bool:
     """The task of ``message_id`` has run (the worker calls this); returns False if it already had."""
-    return bool(OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=now or timezone.now()))
+    with transaction.atomic():
+        _no_commit_wait()
+        done = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=now or timezone.now())
+    return bool(done)
 
 
 def outbox_purge(*, now: datetime | None = None, limit: int = 5000) -> int:
