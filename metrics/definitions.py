@@ -80,12 +80,13 @@ def _minutes(value) -> float | None:
 # --- Where counts are read from ------------------------------------------------------------------
 
 
-def received_counts(scope: Scope, *, window: bool = True):
+def received_counts(scope: Scope, *, window: bool = True, by_category: bool = False):
     """Cases received in the scope as ``(queryset, instant field, count)``: the hourly rollup
     (``FactHour``) where it serves the scope, else the facts."""
     if reads_rollup(scope):
         # Hours with surveys but no arrivals have rows too: they are no arrivals.
-        return rollup_in(scope, window=window).filter(received__gt=0), "hour", Sum("received")
+        hours = rollup_in(scope, window=window, by_category=by_category)
+        return hours.filter(received__gt=0), "hour", Sum("received")
     return facts_in(scope, window=window), "received_at", Count("pk")
 
 
@@ -330,7 +331,7 @@ def csat(scope: Scope) -> dict:
 
     def rolled_rows_of(key: str, label: str) -> list[dict]:
         rows = (
-            rollup_in(scope)
+            rollup_in(scope, by_category=key == "category_id")
             .filter(csat_answered__gt=0)
             .order_by()
             .values(key=F(key), label=F(label))
@@ -616,7 +617,7 @@ def weekday_occurrences(scope: Scope) -> list[int]:
 def arrivals_by_hour_of_week(scope: Scope) -> dict[tuple[int, int], int]:
     """Cases received per (hour of week, category) in the chosen zone: one GROUP BY."""
     if connection.vendor == "postgresql":
-        counted, instant, count = received_counts(scope)
+        counted, instant, count = received_counts(scope, by_category=True)
         how = local_hour_of_week(instant, scope.tz, scope.start, scope.end)
         rows = counted.order_by().annotate(how=how).values("how", "category_id").annotate(n=count)
         return {(row["how"], row["category_id"]): row["n"] for row in rows}
@@ -751,7 +752,7 @@ def campaigns(scope: Scope) -> dict:
     ranged = scope.with_window(first, last)
     if not rows:
         ranged = scope.with_window(first, first - timedelta(days=1))
-    counted, instant, count = received_counts(ranged)
+    counted, instant, count = received_counts(ranged, by_category=True)
     day_bucket, to_date = _bucket(instant, scope, ranged, granularity=Granularity.DAY)
     daily = counted.order_by().annotate(day=day_bucket).values("day", "category_id").annotate(n=count)
     counts: dict[tuple[date, int], int] = {(to_date(r["day"]), r["category_id"]): r["n"] for r in daily}

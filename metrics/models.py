@@ -129,19 +129,27 @@ class CaseFact(models.Model):
 class FactHour(models.Model):
     """The dashboard's hourly rollup: what the facts of one team and category add up to in one UTC hour.
 
-    Each count is over the cases whose own instant falls in the hour: ``received`` by
-    ``received_at``, ``csat_*`` by the survey's ``csat_sent_at`` (answers of 4-5, the sum of
-    scores for the mean). Restricted (FIU) cases are never in it. An hour is the grain because any
-    zone with whole-hour offsets (almost all) cuts its local days on UTC hours, so a window or a
-    local day in the viewer's zone is a set of whole rows; the few half-hour zones read the facts.
-    ``metrics.rollups`` recomputes the hours a fact change touches, after the facts commit;
+    A row with no category is the team's hour over all categories (a subtotal), so figures that
+    neither filter nor break down by category read one row per team and hour. Each count is over
+    the cases whose own instant falls in the hour: ``received`` by ``received_at``, ``csat_*`` by
+    the survey's ``csat_sent_at`` (answers of 4-5, the sum of scores for the mean). Restricted
+    (FIU) cases are never in it. An hour is the grain because any zone with whole-hour offsets
+    (almost all) cuts its local days on UTC hours, so a window or a local day in the viewer's zone
+    is a set of whole rows; the few half-hour zones read the facts.
+    ``metrics.rollups`` recomputes the hours a fact change touches, with the facts;
     ``tests/metrics/test_rollups.py`` proves every figure read from here equals live aggregation.
     """
 
     hour = models.DateTimeField()
     team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
     category = models.ForeignKey(
-        Category, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     received = models.IntegerField(default=0)
     csat_sent = models.IntegerField(default=0)
@@ -150,11 +158,15 @@ class FactHour(models.Model):
     csat_score_sum = models.IntegerField(default=0)
 
     class Meta:
+        # Each constraint's index serves the windowed reads of its kind of row: (hour, team,
+        # category) by category, (hour, team) the subtotals. A lead's teams are most rows, so
+        # team-first indexes would not read fewer.
         constraints = [
             models.UniqueConstraint(fields=["hour", "team", "category"], name="metrics_facthour_unique"),
+            models.UniqueConstraint(
+                fields=["hour", "team"], condition=Q(category__isnull=True), name="metrics_facthour_team_unique"
+            ),
         ]
-        # The unique constraint's index (hour, team, category) serves every windowed read; a
-        # lead's teams are most rows, so a team-first index would not read fewer.
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}:00 team {self.team_id} category {self.category_id}"

@@ -25,9 +25,10 @@ ROLLUP_LOCK = (0x6D657472, 0x726F6C6C)
 ORIGIN = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 HOUR = timedelta(hours=1)
 
-# One row per (hour, team, category) from the facts (of the hours joined in, or all): arrivals by
-# received_at, surveys by csat_sent_at. Restricted cases are never counted. Only this module's
-# constant fragments are formatted in; the hours are a bound parameter.
+# One row per (hour, team, category) and one per (hour, team) over all categories (category NULL)
+# from the facts (of the hours joined in, or all): arrivals by received_at, surveys by
+# csat_sent_at. Restricted cases are never counted. Only this module's constant fragments are
+# formatted in; the hours are a bound parameter.
 _RECOMPUTE = f"""
 INSERT INTO metrics_facthour
     (hour, team_id, category_id, received, csat_sent, csat_answered, csat_satisfied, csat_score_sum)
@@ -43,7 +44,7 @@ FROM (
     FROM metrics_casefact f {{csat_join}}
     WHERE NOT f.restricted AND f.csat_sent_at IS NOT NULL
 ) AS parts
-GROUP BY hour, team_id, category_id
+GROUP BY GROUPING SETS ((hour, team_id, category_id), (hour, team_id))
 """  # noqa: S608 - constant fragments only, no input
 # The hours' facts through the received_at and csat_sent_at indexes, one range scan per hour.
 _HOURS_JOIN = (

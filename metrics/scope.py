@@ -132,10 +132,13 @@ def reads_rollup(scope: Scope) -> bool:
     )
 
 
-def rollup_in(scope: Scope, *, window: bool = True) -> QuerySet[FactHour]:
+def rollup_in(scope: Scope, *, window: bool = True, by_category: bool = False) -> QuerySet[FactHour]:
     """The rollup rows of the scope's teams and categories (restricted cases are never in them):
-    the same access and filters as the facts, which ``reads_rollup`` limits to these two keys."""
-    qs = FactHour.objects.filter(scope_filters(scope))
+    the same access and filters as the facts, which ``reads_rollup`` limits to these two keys.
+    Per-category rows when the scope filters or the figure groups by category, else the teams'
+    subtotals (one row per team and hour)."""
+    per_category = by_category or bool(scope.category_ids)
+    qs = FactHour.objects.filter(scope_filters(scope), category__isnull=not per_category)
     if window:
         qs = qs.filter(hour__gte=scope.start, hour__lt=scope.end)
     return qs

@@ -5,15 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def build_rollup(apps, schema_editor):
-    """Facts written before this migration get their hourly rollup (one INSERT ... SELECT)."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    from metrics.rollups import rollup_rebuild
-
-    rollup_rebuild()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -66,5 +57,4 @@ class Migration(migrations.Migration):
             model_name='facthour',
             constraint=models.UniqueConstraint(fields=('hour', 'team', 'category'), name='metrics_facthour_unique'),
         ),
-        migrations.RunPython(build_rollup, migrations.RunPython.noop),
     ]
