@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -165,6 +167,33 @@ def test_a_lead_sees_only_their_teams_cases(client_for, lead, busy_desk, make_ca
     page = response.content.decode()
     assert busy_desk[0].reference in page
     assert hidden.reference not in page
+
+
+@pytest.mark.parametrize("key", ["received", "backlog"])
+def test_drill_down_pages_follow_on_without_gaps_or_repeats(client_for, lead, lead_team, make_case, key):
+    # 53 open cases, two of them received at the same instant (the case id breaks the tie).
+    received = [NOW - timedelta(hours=3 * i + 1) for i in range(52)] + [NOW - timedelta(hours=1)]
+    cases = [make_case(lead_team, at, refresh=False) for at in received]
+    facts_refresh([case.pk for case in cases], now=NOW)
+    client = client_for(lead)
+    references = re.compile(r'class="ref"><a href="[^"]+">([^<]+)</a>')
+    first, page_one = _queries(client, f"/metrics/cases/{key}/")
+    older = re.search(r'href="\?([^"]*before=[^"]+)">Older', page_one.content.decode())
+    assert older, "a first page of 50 links to the older cases"
+    second, page_two = _queries(client, f"/metrics/cases/{key}/?{html.unescape(older.group(1))}")
+    shown_one = references.findall(page_one.content.decode())
+    shown_two = references.findall(page_two.content.decode())
+    assert len(shown_one) == 50 and len(shown_two) == 3
+    newest_first = sorted(cases, key=lambda case: (case.received_at, case.pk), reverse=True)
+    assert shown_one + shown_two == [case.reference for case in newest_first]
+    assert "Older" not in page_two.content.decode()
+    assert first == second
+
+
+def test_a_mangled_drill_down_cursor_shows_the_first_page(client_for, lead, busy_desk):
+    response = client_for(lead).get("/metrics/cases/received/", {"before": "tomorrow.x"})
+    assert response.status_code == 200
+    assert busy_desk[0].reference in response.content.decode()
 
 
 def test_restricted_cases_never_appear_in_a_drill_down_or_a_figure(client_for, lead, lead_team, make_case, refer):
