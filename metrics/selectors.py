@@ -84,6 +84,9 @@ def compute_dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime |
             # default 4 MB each sort spills to disk. For this transaction only.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
+                # Each figure is one short aggregate; JIT compiling the year-long ones costs more
+                # (up to ~0.6 s a query at a million cases) than it saves.
+                cursor.execute("SET LOCAL jit = off")
         return _panels(scope, target=target, now=now)
 
 
