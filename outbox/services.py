@@ -13,6 +13,7 @@ task sent this way is idempotent, so that rare second delivery is harmless.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -76,21 +77,48 @@ def _no_commit_wait() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+def _claim_these(ids: Sequence[int], *, now: datetime) -> list[OutboxMessage]:
+    """The after-commit path: mark ``ids`` sent where still unsent and due, in one statement.
+
+    The UPDATE locks each row; if the relay holds one, it waits for the relay's commit and then
+    finds the row sent, so a row is never handed over twice.
+    """
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic():
+        _no_commit_wait()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET sent_at = %s, attempts = attempts + 1 "  # noqa: S608 - only placeholders are interpolated
+                f"WHERE id IN ({placeholders}) AND sent_at IS NULL AND available_at <= %s "
+                "RETURNING id, task, args, kwargs",
+                [at, *ids, at],
+            )
+            rows = cursor.fetchall()
+
+    def loaded(value):
+        # PostgreSQL's driver parses JSON columns; SQLite hands back the text.
+        return json.loads(value) if isinstance(value, str) else value
+
+    return [OutboxMessage(id=pk, task=task, args=loaded(a), kwargs=loaded(kw)) for pk, task, a, kw in rows]
+
+
 def _claim(*, ids: Sequence[int] | None, now: datetime, limit: int) -> list[OutboxMessage]:
     """Mark up to ``limit`` due rows sent (committed) and return them: unsent rows first, then
     rows handed over long ago and never done. Rows another publisher holds are skipped."""
+    if ids is not None:
+        return _claim_these(list(ids), now=now)
     with transaction.atomic():
         _no_commit_wait()
         unsent = OutboxMessage.objects.filter(sent_at__isnull=True, available_at__lte=now)
-        if ids is not None:
-            unsent = unsent.filter(pk__in=list(ids))
         # outbox_unsent_idx
         picked = list(
             unsent.select_for_update(skip_locked=True)
             .order_by("available_at", "id")
             .values_list("id", flat=True)[:limit]
         )
-        if ids is None and len(picked) < limit:
+        if len(picked) < limit:
             lost = OutboxMessage.objects.filter(
                 done_at__isnull=True, sent_at__lte=now - timedelta(minutes=_setting("REDELIVER_AFTER_MINUTES"))
             )
