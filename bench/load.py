@@ -160,6 +160,34 @@ def wait_for_http(port: int, process: subprocess.Popen, what: str, timeout: floa
     sys.exit(f"{what} did not answer within {timeout:g} s.")
 
 
+def warm_up(port: int, fixture: dict, *, rounds: int) -> None:
+    """Each page the run requests, a few times as each role, so both workers have compiled their
+    templates and opened their database connections before the clock starts: a deployed server
+    is warm, and its first request after a start is not what a person waits for."""
+    import re
+
+    paths = {
+        "agents": ["/cases/mine/", "/cases/"],
+        "leads": ["/cases/", "/cases/?sort=sla", "/cases/?status=new&assignee=null", "/cases/?priority=urgent"],
+        "reviewers": ["/compliance/"],
+    }
+    for role, pages in paths.items():
+        cookie = f"sessionid={fixture[role][0]}"
+        for _ in range(rounds):
+            for path in pages:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request("GET", path, headers={"Cookie": cookie})
+                body = connection.getresponse().read().decode(errors="replace")
+                connection.close()
+                # Open what the page links to as well: a case, or a flag.
+                link = re.search(r'href="(/(?:cases/[A-Z]+-[0-9-]+|compliance/flags/[0-9]+)/)"', body)
+                if link:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    connection.request("GET", link.group(1), headers={"Cookie": cookie})
+                    connection.getresponse().read()
+                    connection.close()
+
+
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(
@@ -316,6 +344,7 @@ def main() -> None:
         }
         try:
             wait_for_http(port, web, "gunicorn")
+            warm_up(port, json.loads(fixture_path.read_text()), rounds=2 if args.quick else 4)
             # Each user starts within the first tenth of the run, then works until the end.
             spawn_rate = max(1.0, users / max(1.0, seconds / 10))
             finished = subprocess.run(
