@@ -30,8 +30,8 @@ from tests.integration.support import process_env, restore_reference_data, wait_
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-# Enough due timers for several batches of the sweep (1,000 each), so the kill lands mid-sweep.
-DUE = 3000
+# Two batches of the sweep (1,000 each): the worker is killed once the first has committed.
+DUE = 2000
 
 
 @pytest.fixture
