@@ -70,6 +70,8 @@ BENCHES = [
     Bench("api"),
     Bench("metrics"),
     Bench("painpoints"),
+    # Its own database and a throw-away Redis: what handing a task to the broker adds to a write.
+    Bench("outbox", sized=False),
     # Fifty simulated users against gunicorn + Celery, on a copy of the 100,000-case database.
     # Out of --quick: even its small version (a few users for 10 s, plus starting gunicorn, a
     # worker and Locust) would take CI's quick run past a minute; run ``bench/load.py --quick``.

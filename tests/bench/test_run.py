@@ -50,6 +50,6 @@ def test_the_table_has_a_column_per_size_and_names_say_bench_and_size():
 
 def test_every_bench_the_issues_name_is_listed_and_its_script_is_in_the_tree():
     names = [bench.name for bench in BENCHES]
-    for name in ("pages", "sla", "escalations", "routing", "compliance", "audit", "api", "metrics", "load"):
+    for name in ("pages", "sla", "escalations", "routing", "compliance", "audit", "api", "metrics", "outbox", "load"):
         assert name in names
         assert next(b for b in BENCHES if b.name == name).script.exists(), name
