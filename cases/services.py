@@ -53,12 +53,13 @@ def _event(case: Case, *, kind: str, actor: User | None, at: datetime, body: str
 def case_reference_next(*, received_at: datetime) -> str:
     """Issue the next ``CS-<year>-<number>`` reference; the counter row lock makes it gap-safe."""
     year = received_at.year
-    CaseReferenceCounter.objects.get_or_create(year=year)
-    counter = CaseReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last_number = F("last_number") + 1
-    counter.save(update_fields=["last_number"])
-    counter.refresh_from_db(fields=["last_number"])
-    return f"CS-{year}-{counter.last_number:06d}"
+    # The UPDATE takes the row lock (held to commit) before reading the number back: two
+    # queries for every case but a year's first, which creates the row and goes round again.
+    counters = CaseReferenceCounter.objects.filter(year=year)
+    if not counters.update(last_number=F("last_number") + 1):
+        CaseReferenceCounter.objects.get_or_create(year=year)
+        return case_reference_next(received_at=received_at)
+    return f"CS-{year}-{counters.values_list('last_number', flat=True).get():06d}"
 
 
 @transaction.atomic

@@ -146,8 +146,9 @@ def _start(case: Case, *, metrics: Iterable[str], version: SlaPolicyVersion, sta
         return []
     calendar_version = calendar_version_current(version.calendar) if version.calendar_id else None
     cal = work_calendar(calendar_version)
-    return [
-        SlaTimer.objects.create(
+    # One INSERT for all of them (ids come back on PostgreSQL and SQLite alike).
+    return SlaTimer.objects.bulk_create(
+        SlaTimer(
             case=case,
             metric=metric,
             policy_version=version,
@@ -158,7 +159,7 @@ def _start(case: Case, *, metrics: Iterable[str], version: SlaPolicyVersion, sta
             warn_at=sla_warn_at(version, cal, started_at, target),
         )
         for metric, target in targets
-    ]
+    )
 
 
 def sla_case_created(case: Case, *, now: datetime) -> SlaPolicyVersion | None:
