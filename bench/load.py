@@ -206,6 +206,23 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) that process ``root`` and its children have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue  # gone already
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        pending += [int(child) for child in children]
+    return total
+
+
 def slug(name: str) -> str:
     return name.replace(": ", "_").replace(" ", "_").replace("-", "_")
 
@@ -347,6 +364,7 @@ def main() -> None:
             warm_up(port, json.loads(fixture_path.read_text()), rounds=2 if args.quick else 4)
             # Each user starts within the first tenth of the run, then works until the end.
             spawn_rate = max(1.0, users / max(1.0, seconds / 10))
+            web_cpu, worker_cpu = cpu_seconds(web.pid), cpu_seconds(worker.pid)
             finished = subprocess.run(
                 [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
                  "--host", f"http://127.0.0.1:{port}", "--users", str(users), "--spawn-rate", f"{spawn_rate:g}",
@@ -358,6 +376,7 @@ def main() -> None:
             if finished.returncode != 0 or not (work_dir / "load_stats.csv").exists():
                 sys.stderr.write(finished.stderr)
                 sys.exit(f"Locust exited with status {finished.returncode}.")
+            web_cpu, worker_cpu = cpu_seconds(web.pid) - web_cpu, cpu_seconds(worker.pid) - worker_cpu
             ingested, routed = ingest_routed(url, wait=30)
         finally:
             stop(web)
@@ -375,6 +394,13 @@ def main() -> None:
         outcome = json.loads((work_dir / "outcome.json").read_text()) if (work_dir / "outcome.json").exists() else {}
 
     figures += stats_figures(rows, seconds)
+    served = next((int(row["Request Count"]) for row in rows if row["Name"] == "Aggregated"), 0)
+    figures += [
+        # What a request costs the web workers whatever else the machine runs (PostgreSQL's share
+        # is not in it): two dedicated cores serve about 2,000 / this many requests a second.
+        Figure("load_web_cpu_per_request_ms", 1000 * web_cpu / served if served else 0, "ms"),
+        Figure("load_worker_cpu_s", round(worker_cpu, 1), "s"),
+    ]
     figures += [
         Figure("load_sign_off_conflicts", outcome.get("conflicts", 0), "responses"),
         Figure("load_ingested", ingested, "cases"),
