@@ -201,3 +201,30 @@ def test_the_detail_page_costs_the_same_queries_however_many_links(
     services.bulk_job_run(job_id=job.pk)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url)
+
+
+def test_the_dashboard_counts_growth_time_to_fix_and_the_share_of_volume(wave, lead, fraud_team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from painpoints.selectors import pain_point_dashboard
+
+    now = timezone.now()
+    for victim in wave.victims[:4]:
+        services.pain_point_link_case(actor=lead, pain_point=wave.pain_point, reference=victim.reference)
+    PainPointLink.objects.filter(case=wave.victims[0]).update(linked_at=now - timedelta(days=9))
+    other = pain_point_create(actor=lead, title="Bank X delays", owner_team=fraud_team)
+    services.pain_point_link_case(actor=lead, pain_point=other, reference=wave.unrelated.reference)
+    first = wave.unrelated.received_at
+    other = services.pain_point_change_status(actor=lead, pain_point=other, to_status="fixed", expected_version=1)
+    board = pain_point_dashboard(user=lead, now=now)
+    assert [(p.title, p.this_week, p.before) for p in board["growth"]] == [
+        (wave.pain_point.title, 3, 1),
+        ("Bank X delays", 1, 0),
+    ]
+    assert [p.title for p in board["fixes"]] == ["Bank X delays"]
+    assert abs(board["fixes"][0].to_fix - (other.fixed_at - first)) < timedelta(seconds=1)
+    # Cases the lead sees from the last 30 days: six victims, the referred one left out, the
+    # case two hops out and the unrelated one; four are linked to the open pain point.
+    assert (board["volume_explained"], board["volume_total"]) == (4, 8)
