@@ -105,3 +105,17 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(api_for, agent, setting
     # Each token has its own budget.
     assert other.get("/api/v1/cases/").status_code == 200
     cache.clear()
+
+
+def test_the_rate_limit_counts_the_same_without_redis(api_for, agent, settings, monkeypatch):
+    """The quickstart's local-memory cache: the same budget per token, then 429."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from api.throttling import TokenRateThrottle
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api": "2/min"}
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(TokenRateThrottle, "cache", LocMemCache("throttle-test", {}))
+    client, other = api_for(agent), api_for(agent)
+    assert [client.get("/api/v1/cases/").status_code for _ in range(3)] == [200, 200, 429]
+    assert other.get("/api/v1/cases/").status_code == 200
