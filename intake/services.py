@@ -4,6 +4,9 @@ The intake row is inserted *before* the case: its unique constraints ((source, e
 and (caller, Idempotency-Key)) make a second, concurrent copy of the same request wait on the
 first one's row lock and then fail, so it can answer with the first one's case instead of
 opening another. Everything runs in one transaction: a refused ticket leaves nothing behind.
+
+A new ticket is the common case, so the insert is tried first and a known one is looked up only
+when the insert fails: one query less per new ticket than asking first, and no savepoint.
 """
 
 from __future__ import annotations
@@ -92,7 +95,6 @@ def customer_for_intake(*, actor: User, data: dict) -> Customer:
     return customer
 
 
-@transaction.atomic
 def intake_ticket(
     *,
     actor: User,
@@ -113,37 +115,34 @@ def intake_ticket(
     opened (``created`` False). Raises IntakeConflict (409) when the key or external id was used
     for a different request, CaseError (400) when the ticket cannot become a case."""
     digest = request_digest(payload)
-    found = _existing(actor=actor, source=source, external_id=external_id, key=idempotency_key)
-    if found is not None:
-        return _replay(found, digest=digest, key=idempotency_key)
-    record = IntakeRecord(
-        source=source,
-        external_id=external_id,
-        idempotency_key=idempotency_key,
-        actor=actor,
-        request_hash=digest,
-        created_at=timezone.now(),
-    )
     try:
         with transaction.atomic():
-            record.save(force_insert=True)
+            record = IntakeRecord.objects.create(
+                source=source,
+                external_id=external_id,
+                idempotency_key=idempotency_key,
+                actor=actor,
+                request_hash=digest,
+                created_at=timezone.now(),
+            )
+            case = case_create(
+                actor=actor,
+                customer=customer_for_intake(actor=actor, data=customer),
+                subject=subject,
+                body=body,
+                channel=channel,
+                category=category,
+                team=team,
+                priority=priority,
+                received_at=received_at,
+            )
+            record.case = case
+            record.save(update_fields=["case"])
     except IntegrityError:
-        # A concurrent copy committed first (we waited on its row): answer with its case.
+        # The ticket or the key is known (a retry, or a concurrent copy that committed first
+        # while we waited on its row): everything above was undone; answer with its case.
         found = _existing(actor=actor, source=source, external_id=external_id, key=idempotency_key)
         if found is None:
             raise
         return _replay(found, digest=digest, key=idempotency_key)
-    case = case_create(
-        actor=actor,
-        customer=customer_for_intake(actor=actor, data=customer),
-        subject=subject,
-        body=body,
-        channel=channel,
-        category=category,
-        team=team,
-        priority=priority,
-        received_at=received_at,
-    )
-    record.case = case
-    record.save(update_fields=["case"])
     return IntakeResult(case=case, created=True)
