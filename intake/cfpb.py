@@ -226,28 +226,32 @@ def _case_body(values: dict) -> str:
     return "\n".join(lines)[:20_000]
 
 
-def _customer(values: dict) -> Customer:
+def _account_number(complaint_id: int) -> str:
+    return f"CFPB-{complaint_id}"
+
+
+def _customer(values: dict, existing: Customer | None) -> Customer:
     """The anonymous consumer of one complaint: the export carries no name or contact (the CFPB
     removes them), so the account is the complaint's own, in the consumer's state."""
-    number = f"CFPB-{values['complaint_id']}"
-    customer = Customer.objects.filter(account_number=number).first()
-    if customer is None:
-        customer = Customer.objects.create(
-            account_number=number,
-            full_name=f"CFPB consumer {values['complaint_id']}",
-            email=f"complaint-{values['complaint_id']}@consumers.cfpb.invalid",
-            jurisdiction=f"US-{values['state']}",
-            is_older_adult="Older American" in values["tags"],
-            account_opened_at=_at_midday(values["date_received"]),
-        )
-    return customer
+    if existing is not None:
+        return existing
+    return Customer.objects.create(
+        account_number=_account_number(values["complaint_id"]),
+        full_name=f"CFPB consumer {values['complaint_id']}",
+        email=f"complaint-{values['complaint_id']}@consumers.cfpb.invalid",
+        jurisdiction=f"US-{values['state']}",
+        is_older_adult="Older American" in values["tags"],
+        account_opened_at=_at_midday(values["date_received"]),
+    )
 
 
-def _create(values: dict, *, importer: User, team: Team, category: Category) -> CfpbComplaint:
+def _create(
+    values: dict, *, importer: User, team: Team, category: Category, customer: Customer | None
+) -> CfpbComplaint:
     now = timezone.now()
     case = case_create(
         actor=importer,
-        customer=_customer(values),
+        customer=_customer(values, customer),
         subject=f"CFPB {values['complaint_id']}: {values['issue']}"[:200],
         body=_case_body(values),
         channel=Channel.REGULATOR,
@@ -297,25 +301,50 @@ def _update(complaint: CfpbComplaint, values: dict, *, importer: User) -> list[s
 
 
 def import_rows(rows: list[Row], *, importer: User, team: Team) -> ImportReport:
-    """Import parsed rows, each in its own transaction; returns what became of every row."""
+    """Import parsed rows, each in its own transaction; returns what became of every row.
+
+    The complaints and consumers the file names are read up front in two queries, so a row
+    imported before with the same values costs nothing (no transaction, no lock) and a new one
+    does not look itself up; only a row that changed is locked and read again in its transaction.
+    """
     report = ImportReport()
     category = Category.objects.get(code="complaint")
     seen: dict[int, int] = {}
+    checked: list[tuple[Row, dict | None, str]] = []
     for row in rows:
         try:
             values = _clean(row)
             first = seen.setdefault(values["complaint_id"], row.line)
             if first != row.line:
                 raise RowRejected(f"Complaint ID {values['complaint_id']} appears again (first on line {first}).")
+            checked.append((row, values, ""))
+        except RowRejected as exc:
+            checked.append((row, None, exc.message))
+    ids = [values["complaint_id"] for _, values, _ in checked if values is not None]
+    known = {c.complaint_id: c for c in CfpbComplaint.objects.filter(complaint_id__in=ids).select_related("case")}
+    customers = {
+        c.account_number: c for c in Customer.objects.filter(account_number__in=[_account_number(i) for i in ids])
+    }
+    for row, values, refusal in checked:
+        if values is None:
+            report.add(row, "rejected", refusal)
+            continue
+        existing = known.get(values["complaint_id"])
+        if existing is not None and existing.row_hash == _row_hash(values):
+            report.add(row, "unchanged", "Imported before with the same values.", existing.case.reference)
+            continue
+        try:
             with transaction.atomic():
-                existing = (
-                    CfpbComplaint.objects.select_for_update(of=("self",)).select_related("case")
-                    .filter(complaint_id=values["complaint_id"]).first()
-                )  # fmt: skip
                 if existing is None:
-                    complaint = _create(values, importer=importer, team=team, category=category)
+                    customer = customers.get(_account_number(values["complaint_id"]))
+                    complaint = _create(values, importer=importer, team=team, category=category, customer=customer)
                     report.add(row, "created", case=complaint.case.reference)
-                elif existing.row_hash == _row_hash(values):
+                    continue
+                # Changed since it was read above: lock it and decide on what is there now.
+                existing = (
+                    CfpbComplaint.objects.select_for_update(of=("self",)).select_related("case").get(pk=existing.pk)
+                )
+                if existing.row_hash == _row_hash(values):
                     report.add(row, "unchanged", "Imported before with the same values.", existing.case.reference)
                 else:
                     changes = _update(existing, values, importer=importer)
