@@ -6,8 +6,10 @@ gunicorn (2 sync workers) serves the app on 127.0.0.1 against the benchmark data
 each: the case list (50 per page, a lead's view), case details (with timeline), and ingest of new
 tickets through the idempotent intake endpoint (each opens a case with SLA timers and queues routing).
 
-Ingest writes cases, so it runs against a copy of the benchmark database
-(``escdesk_bench_<N>_api``, made from it as a template), which leaves the shared one as seeded.
+Everything runs against a copy of the benchmark database (``escdesk_bench_<N>_api``, or
+``<BENCH_DATABASE_URL's database>_api``, made from it as a template and dropped afterwards): the
+bench issues a token and ingest writes cases, and the shared database stays exactly as seeded.
+Only a benchmark database that does not exist yet is created and seeded in place.
 Output: ``name value unit`` lines, then a Markdown table with the targets.
 """
 
@@ -32,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import bench_database_url, ensure_database, open_bench_database, seed_bench_database  # noqa: E402
+from bench.database import bench_database_url, open_bench_database, seed_bench_database  # noqa: E402
 from bench.run import Figure, percentile, report  # noqa: E402
 
 QUICK_CASES = 2_000
@@ -127,24 +129,67 @@ def figures_for(name: str, result, seconds: float, unit: str = "req/s") -> list[
     ]
 
 
-def clone_for_ingest(cases: int) -> str:
-    """A copy of the benchmark database to write into (recreated each run)."""
+def _admin_connection(url: str):
     import dj_database_url
     import psycopg2
+
+    config = dj_database_url.parse(url)
+    connection = psycopg2.connect(dbname="postgres", user=config.get("USER") or None,
+                                  password=config.get("PASSWORD") or None, host=config.get("HOST") or None,
+                                  port=config.get("PORT") or None)  # fmt: skip
+    connection.autocommit = True  # CREATE/DROP DATABASE cannot run inside a transaction
+    return connection, config["NAME"]
+
+
+def database_exists(url: str) -> bool:
+    connection, name = _admin_connection(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+def copy_database(source_url: str, *, wait_seconds: float = 600) -> str:
+    """A fresh copy of ``source_url`` (``<name>_api``) to run against; its URL.
+
+    PostgreSQL copies a database only while nobody else is connected to it, so this retries
+    while other benchmarks read the shared one."""
+    from psycopg2 import errors, sql
+
+    connection, name = _admin_connection(source_url)
+    target = f"{name}_api"
+    deadline = time.monotonic() + wait_seconds
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
+            while True:
+                try:
+                    cursor.execute(
+                        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(name))
+                    )
+                    break
+                except errors.ObjectInUse:
+                    if time.monotonic() > deadline:
+                        raise
+                    print(f"{name} is in use by another session; waiting to copy it…", file=sys.stderr)
+                    time.sleep(5)
+    finally:
+        connection.close()
+    return source_url.rsplit("/", 1)[0] + f"/{target}"
+
+
+def drop_database(url: str) -> None:
     from psycopg2 import sql
 
-    source = dj_database_url.parse(bench_database_url(cases))
-    target = f"{source['NAME']}_api"
-    connection = psycopg2.connect(dbname="postgres", user=source.get("USER") or None,
-                                  host=source.get("HOST") or None, port=source.get("PORT") or None)  # fmt: skip
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
-        cursor.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(source["NAME"]))
-        )
-    connection.close()
-    return bench_database_url(cases).rsplit("/", 1)[0] + f"/{target}"
+    connection, name = _admin_connection(url)
+    try:
+        with connection.cursor() as cursor:
+            # FORCE: a connection a stopped worker left behind must not keep the copy on disk.
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        connection.close()
 
 
 def main() -> None:
@@ -153,12 +198,41 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="load per scenario (default 30; 3 with --quick)")
     parser.add_argument("--threads", type=int, default=4, help="concurrent keep-alive connections (default 4)")
     parser.add_argument("--quick", action="store_true", help="small database, short runs: keeps CI honest")
+    parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     cases = args.cases or (QUICK_CASES if args.quick else 100_000)
     seconds = args.seconds or (3.0 if args.quick else 30.0)
 
-    url = open_bench_database(cases)
+    if args.seed_only:
+        open_bench_database(cases)
+        seed_bench_database(cases)
+        return
+    source = bench_database_url(cases)
+    if not database_exists(source):
+        # Nobody has made this size yet: create and seed it (in a process of its own, since
+        # this one will point Django at the copy), so later runs and other benches reuse it.
+        command = [sys.executable, __file__, "--seed-only", "--cases", str(cases)]
+        subprocess.run(command, check=True)  # noqa: S603 - our own script, fixed arguments
+    # From here on Django works on the copy: migrations, the token, every request.
+    url = copy_database(source)
+    os.environ["BENCH_DATABASE_URL"] = url
     figures: list[Figure] = []
+    try:
+        run_scenarios(url, cases, seconds, args.threads, figures)
+    finally:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
+        drop_database(url)
+    report(figures, f"Escalation Desk API under gunicorn (2 workers): {cases:,} cases, {seconds:g} s per scenario, "
+                    f"{args.threads} connections, PostgreSQL.")  # fmt: skip
+
+
+def run_scenarios(url: str, cases: int, seconds: float, threads: int, figures: list[Figure]) -> None:
+    open_bench_database(cases)
     seeded = seed_bench_database(cases)
     if seeded is not None:
         figures.append(Figure("seed_seconds", seeded, "s"))
@@ -174,7 +248,7 @@ def main() -> None:
     visible = Case.objects.visible_to(lead)
     references = list(visible.order_by("-received_at").values_list("reference", flat=True)[:500])
     accounts = list(Customer.objects.order_by("?").values_list("account_number", flat=True)[:500])
-    figures += [Figure("cases_total", Case.objects.count(), "cases"), Figure("api_threads", args.threads, "threads")]
+    figures += [Figure("cases_total", Case.objects.count(), "cases"), Figure("api_threads", threads, "threads")]
     connection.close()
 
     with tempfile.TemporaryDirectory() as var_dir:
@@ -183,18 +257,17 @@ def main() -> None:
         try:
             load(port, token, lambda: ("GET", "/api/v1/cases/?page_size=50", None), seconds=1, threads=2)
             result = load(port, token, lambda: ("GET", "/api/v1/cases/?page_size=50", None),
-                          seconds=seconds, threads=args.threads)  # fmt: skip
+                          seconds=seconds, threads=threads)  # fmt: skip
             figures += figures_for("list", result, seconds)
             result = load(port, token, lambda: ("GET", f"/api/v1/cases/{random.choice(references)}/", None),
-                          seconds=seconds, threads=args.threads)  # fmt: skip
+                          seconds=seconds, threads=threads)  # fmt: skip
             figures += figures_for("detail", result, seconds)
         finally:
             stop(server)
 
-        ingest_url = clone_for_ingest(cases)
-        ensure_database(ingest_url)
+        # Ingest last: it adds cases to the copy the reads were measured on.
         port = free_port()
-        server = start_gunicorn(ingest_url, port, var_dir)
+        server = start_gunicorn(url, port, var_dir)
 
         def ticket():
             body = {
@@ -209,13 +282,10 @@ def main() -> None:
             return "POST", "/api/v1/intake/tickets/", json.dumps(body)
 
         try:
-            result = load(port, token, ticket, seconds=seconds, threads=args.threads)
+            result = load(port, token, ticket, seconds=seconds, threads=threads)
             figures += figures_for("ingest", result, seconds, unit="cases/s")
         finally:
             stop(server)
-
-    report(figures, f"Escalation Desk API under gunicorn (2 workers): {cases:,} cases, {seconds:g} s per scenario, "
-                    f"{args.threads} connections, PostgreSQL.")  # fmt: skip
 
 
 if __name__ == "__main__":
