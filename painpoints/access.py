@@ -77,3 +77,22 @@ def cases_visible_for_links(user) -> QuerySet[Case]:
     if not can_read_restricted(user):
         qs = qs.exclude(restricted_q())
     return qs
+
+
+def case_visibility_q(user, prefix: str = "case__") -> Q | None:
+    """The same rule as :func:`cases_visible_for_links`, as a condition on a related case
+    (``prefix``), so a list of identifiers joins the case instead of probing a subquery of every
+    visible case. None: the user may see no case."""
+    if not can_read_cases(user):
+        return None
+    from people.roles import can_work_cases
+
+    # Always true, but never empty: an empty Q would vanish from an OR and hide every case.
+    q = Q(**{f"{prefix}pk__isnull": False})
+    if role_of(user) not in ORG_WIDE_READERS:
+        if not can_work_cases(user):
+            return None
+        q &= Q(**{f"{prefix}team_id__in": team_ids_of(user)})
+    if not can_read_restricted(user):
+        q &= ~restricted_q(prefix)
+    return q

@@ -34,7 +34,13 @@ from cases.choices import OPEN_STATUSES
 from cases.models import Case
 from knowledge.choices import DocKind
 from knowledge.models import DocumentVersion
-from painpoints.access import can_see_clusters, cases_visible_for_links, pain_points_visible_to, restricted_q
+from painpoints.access import (
+    can_see_clusters,
+    case_visibility_q,
+    cases_visible_for_links,
+    pain_points_visible_to,
+    restricted_q,
+)
 from painpoints.choices import OPEN_PAIN_STATUSES, IdentifierKind, JobKind, PainPointStatus
 from painpoints.forms import IdentifierForm
 from painpoints.models import BulkJob, CaseIdentifier, PainPoint, PainPointEvent, PainPointLink
@@ -57,10 +63,10 @@ def identifier_case_panel(user, case, editable: bool) -> dict | None:
     if not can_read_cases(user):
         return None
     same = CaseIdentifier.objects.filter(case_id=case.pk, kind=OuterRef("kind"), value=OuterRef("value"))
-    visible = cases_visible_for_links(user)
+    visible = case_visibility_q(user) or Q(pk__in=[])
     rows = (
         CaseIdentifier.objects.filter(Exists(same))
-        .filter(Q(case_id=case.pk) | Q(case__in=visible.values("pk")))
+        .filter(Q(case_id=case.pk) | visible)
         .annotate(
             own=When_(When(case_id=case.pk, then=Value(1)), default=Value(0), output_field=IntegerField()),
             rank=Window(
@@ -138,7 +144,7 @@ def case_cluster(
     cases the viewer may see (never through restricted or unseen ones), at most ``max_depth``
     hops and ``max_cases`` cases; the result says which limit stopped the walk. Two queries
     per hop, then one for the cases and one for their identifiers."""
-    visible = cases_visible_for_links(user).values("pk")
+    visible = case_visibility_q(user) or Q(pk__in=[])
     seen: set[int] = {case.pk}
     frontier: set[int] = {case.pk}
     keys_seen: set[tuple[str, str]] = set()
@@ -150,7 +156,8 @@ def case_cluster(
         keys_seen |= keys
         room = max_cases - len(seen)
         found = list(
-            CaseIdentifier.objects.filter(_keys_q(keys), case_id__in=visible)
+            CaseIdentifier.objects.filter(_keys_q(keys))
+            .filter(visible)
             .exclude(case_id__in=seen)
             .values_list("case_id", flat=True)
             .distinct()
