@@ -141,7 +141,8 @@ def case_row(case: Case, *, now: datetime) -> dict:
 
 def case_row_from_instance(case: Case, *, now: datetime) -> dict:
     """The list row of a case whose customer, category, team and assignee are loaded already
-    (e.g. just created): no query but the running timers'."""
+    (``fetch_case``, or just created): no query but the running timers' when they were not
+    prefetched."""
     customer, assignee = case.customer, case.assignee if case.assignee_id else None
     row = {
         "id": case.pk,
@@ -169,11 +170,17 @@ def case_row_from_instance(case: Case, *, now: datetime) -> dict:
         "sla_due_at": case.sla_due_at,
         "version": case.version,
     }
-    return case_rows([row], now=now)[0]
+    prefetched = getattr(case, "running_timers", None)
+    if prefetched is None:
+        return case_rows([row], now=now)[0]
+    # Timers prefetched by with_running_timers (fetch_case): in the same order, no query.
+    zone = timezone.get_current_timezone()
+    timers = [{"metric": t.metric, "due_at": iso(t.due_at, zone), "state": t.state(now)} for t in prefetched]
+    return _row(row, timers, zone)
 
 
 def event_out(event: dict, *, customer_name: str, zone: tzinfo) -> dict:
-    """One timeline entry (``EventSerializer``) from a ``timeline_rows`` row."""
+    """One timeline entry (``EventSerializer``) from a ``values(*_EVENT_COLUMNS)`` row of CaseEvent."""
     if event["kind"] == EventKind.CUSTOMER_MESSAGE:
         author = customer_name
     elif event["actor_id"] is not None:
