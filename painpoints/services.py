@@ -26,6 +26,7 @@ from cases.services import case_add_message
 from knowledge.choices import DocKind
 from knowledge.models import DocumentVersion
 from knowledge.rendering import fill_placeholders, placeholder_values
+from outbox.services import outbox_enqueue
 from painpoints import extraction
 from painpoints.access import can_change_status, can_manage_pain_points, restricted_q
 from painpoints.choices import (
@@ -341,9 +342,8 @@ def pain_point_unlink_case(*, actor: User, pain_point: PainPoint, reference: str
 
 
 def _enqueue(job: BulkJob) -> None:
-    from painpoints.tasks import run_bulk_job
-
-    transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
+    # Through the outbox: queued after commit, or once the broker is back if it is down.
+    outbox_enqueue(task="painpoints.tasks.run_bulk_job", args=[job.pk])
 
 
 @transaction.atomic
