@@ -67,8 +67,10 @@ def ensure_identifiers(cases: int) -> tuple[int, float | None]:
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE painpoints_caseidentifier")
-        cursor.execute("DROP INDEX painpoints_identifier_key_idx")
-        cursor.execute("ALTER TABLE painpoints_caseidentifier DROP CONSTRAINT painpoints_identifier_once_per_case")
+        cursor.execute("DROP INDEX IF EXISTS painpoints_identifier_key_idx")
+        cursor.execute(
+            "ALTER TABLE painpoints_caseidentifier DROP CONSTRAINT IF EXISTS painpoints_identifier_once_per_case"
+        )
         # Every case gets its identifiers (referred ones too: the lists must leave them out).
         cursor.execute("SELECT c.id, t.kind FROM cases_case c JOIN people_team t ON t.id = c.team_id ORDER BY c.id")
         rows = cursor.fetchall()
