@@ -26,8 +26,13 @@ from people.selectors import team_ids_of
 MAX_BODY_LENGTH = 20_000
 
 
+# Case writes lock the row FOR NO KEY UPDATE, not FOR UPDATE. Writers still queue behind each
+# other, but a transaction that only references the case (a timeline row, a notification, an
+# outbox row) is not held up: PostgreSQL checks those foreign keys at commit with FOR KEY SHARE,
+# which FOR UPDATE blocks. Under load that wait closed a cycle with the audit ledger's append
+# lock (taken by the referencing transaction, wanted by the case's locker): a deadlock.
 def _lock(case_id: int) -> Case:
-    return Case.objects.select_for_update().get(pk=case_id)
+    return Case.objects.select_for_update(no_key=True).get(pk=case_id)
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -418,7 +423,8 @@ def case_update_properties(
 
 def _lock_many(case_ids: Iterable[int]) -> list[Case]:
     # Lock in id order so two bulk actions over overlapping sets cannot deadlock.
-    return list(Case.objects.select_for_update().filter(pk__in=list(case_ids)).select_related("team").order_by("pk"))
+    locking = Case.objects.select_for_update(no_key=True)
+    return list(locking.filter(pk__in=list(case_ids)).select_related("team").order_by("pk"))
 
 
 @transaction.atomic
