@@ -113,7 +113,7 @@ def desk(webhook_receiver):
 
 def _publish_sweep(redis_url: str) -> None:
     """Send the SLA sweep once, as beat does every minute (a producer of its own on that Redis)."""
-    with Celery(broker=redis_url) as producer:
+    with Celery(broker=redis_url, set_as_current=False) as producer:
         producer.send_task("cases.tasks.sla_sweep_task", queue="sla")
 
 

@@ -119,7 +119,7 @@ def _assert_each_breached_timer_acted_on_once(lead: User) -> int:
 
 def _sweep(redis_url: str, task: str) -> None:
     """Send a sweep, as beat does every minute."""
-    with Celery(broker=redis_url) as producer:
+    with Celery(broker=redis_url, set_as_current=False) as producer:
         producer.send_task(task, queue="sla")
 
 
