@@ -388,7 +388,7 @@ def route_cases(*, case_ids: Sequence[int], trigger: str, now: datetime | None =
     # this router find it assigned after they commit. ``of=self`` locks only the cases, not the
     # joined customer, category and team rows every other router reads too.
     cases = sorted(
-        Case.objects.select_for_update(of=("self",), skip_locked=True)
+        Case.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
         .select_related("category", "customer", "team")
         .filter(pk__in=list(order), status__in=OPEN_STATUSES, assignee__isnull=True),
         key=lambda case: order[case.pk],
@@ -629,7 +629,7 @@ def case_claim_next(*, actor: User, now: datetime | None = None) -> Case | None:
         # SKIP LOCKED: a case someone else is claiming (or routing, or editing) right now is
         # passed over instead of waited on, so simultaneous presses get different cases.
         case = (
-            Case.objects.select_for_update(of=("self",), skip_locked=True)
+            Case.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
             .select_related("category", "customer", "team")
             .filter(team_id__in=team_ids, status__in=OPEN_STATUSES, assignee__isnull=True)
             .exclude(pk__in=skipped)

@@ -102,7 +102,7 @@ def referral_create(*, actor: User, case: Case, reason: str, terrorism_financing
     """Refer a case to the FIU. Starts the reporting clock, tells the FIU (and nobody else),
     and writes nothing the case's other readers can see. Raises FlagError: 403 for someone who
     may not refer this case, 400 without a reason, 409 when the case is already referred."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",), no_key=True).select_related("customer").get(pk=case.pk)
     if not can_refer(actor, case):
         raise FlagError("Only people working this case, or compliance, can refer it.", status_code=403)
     reason = (reason or "").strip()

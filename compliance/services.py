@@ -136,7 +136,7 @@ def _snapshot(flag: RegulatoryFlag) -> dict:
 def flag_raise(*, actor: User, case: Case, kind: str, facts: dict) -> RegulatoryFlag:
     """Record a regulatory flag on an open case the actor works. Raises FlagError with the
     problems by fact when the kind's required facts are missing or wrong; nothing is written."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("customer").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",), no_key=True).select_related("customer").get(pk=case.pk)
     if not can_work_cases(actor) or case.team_id not in team_ids_of(actor):
         raise FlagError("Only people working this case's team can flag it.", status_code=403)
     if case.status not in OPEN_STATUSES:

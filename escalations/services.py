@@ -144,7 +144,10 @@ def escalation_request(
     already has an open escalation to that team.
     """
     now = now or timezone.now()
-    case = Case.objects.select_for_update(of=("self",)).select_related("team", "customer").get(pk=case.pk)
+    # NO KEY UPDATE, as in cases.services: writers still exclude each other, but a transaction
+    # that only references the case (a foreign key check at commit) is not blocked, which is
+    # what deadlocked with the audit ledger's append lock under load.
+    case = Case.objects.select_for_update(of=("self",), no_key=True).select_related("team", "customer").get(pk=case.pk)
     if to_team is None:
         raise EscalationError("Choose the team to escalate to.")
     if to_team.kind == TeamKind.FIU:
