@@ -51,6 +51,13 @@ def replica(transactional_db):
     admin = _admin_connection()
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # A template may have no other session. This process's own are closed above; what is left
+        # are sessions of threads that ended without closing theirs (earlier tests' thread pools)
+        # and of servers just stopped, none of which will be used again.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [source],
+        )
         for _attempt in range(20):
             try:
                 cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
