@@ -5,7 +5,7 @@ reused). If the database holds fewer than ``--flags`` flags awaiting review, ope
 flagged in bulk (Reg E disputes in review, two obligations each, due over the coming weeks)
 until it does; later runs reuse them. Then:
 
-- ``review_queue``: the review queue as compliance.rev (median, p90, queries), like bench/run.py;
+- ``review_queue``: the review queue as compliance.rev (median, p90, queries), like bench/pages.py;
 - ``obligation_sweep_idle``: a sweep tick with nothing due;
 - ``obligation_sweep_due``: a tick with ``--due`` obligations newly due (their due times moved a
   minute into the past in one UPDATE), then put back as they were. Timeline and audit rows the

@@ -4,7 +4,7 @@ Runs on the benchmark databases of ``bench/database.py`` (``escdesk_bench_<N>``,
 reused). If the database holds fewer than ``--open`` open escalations, open cases of the
 frontline teams are escalated in bulk (one row per case, spread over the eight receiving
 teams, reasons and urgencies, requested over the last two days) until it does; later runs
-reuse them. The page is measured like ``bench/run.py`` measures pages (test client, forced
+reuse them. The page is measured like ``bench/pages.py`` measures pages (test client, forced
 login, median and p90 after warm-up, queries from one extra request):
 
 - ``escalations_lead``: a CS lead of US Leads, one receiving team among eight;

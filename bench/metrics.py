@@ -4,7 +4,7 @@ Runs on the benchmark databases of ``bench/database.py`` (``escdesk_bench_<N>``,
 reused). If the database has no dashboard facts yet (loaded before the metrics app wrote its
 demo history, or reset since), ``metrics.demo.load`` adds escalations, flags, surveys, campaigns
 and every case's facts first; later runs reuse them. Then, as ``lead.us`` (US Leads and both
-offshore teams, where almost every case lives), through the test client like bench/run.py:
+offshore teams, where almost every case lives), through the test client like bench/pages.py:
 
 - ``dashboard_30d``: the whole dashboard for the 30 days up to the load's ``as_of``;
 - ``dashboard_12m``: the same for the 366 days up to it (every case of the load); both computed

@@ -12,7 +12,7 @@ due, not the wall clock:
   were, so every run starts from the same state. Timeline and audit rows the sweep appended
   stay (both are append-only); its notifications are deleted;
 - the queue sorted by "breaching soonest" (``/cases/?sort=sla`` as lead.us), like
-  ``bench/run.py`` measures pages.
+  ``bench/pages.py`` measures pages.
 
 ``--scaling`` runs the due tick on 10,000, 100,000 and 1,000,000 cases (one database each,
 seeded on first use; the million takes several minutes) and prints how it grows. Output: one
