@@ -78,7 +78,7 @@ def document_new(request):
                     script_kind=form.cleaned_data["script_kind"],
                 )
             except KnowledgeError as exc:
-                form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+                form.add_service_errors(exc.problems, fallback=exc.message)
             else:
                 messages.success(request, f"Saved {version.title} v1 as a draft.")
                 return redirect("knowledge:document", slug=version.document.slug)
@@ -99,7 +99,7 @@ def version_new(request, slug: str):
             try:
                 version = services.version_create(actor=request.user, document=document, draft=form.draft())
             except KnowledgeError as exc:
-                form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+                form.add_service_errors(exc.problems, fallback=exc.message)
             else:
                 messages.success(request, f"Saved v{version.number} as a draft.")
                 return redirect("knowledge:document", slug=document.slug)
@@ -279,7 +279,7 @@ def qa_score(request, pk: int):
             )
         except KnowledgeError as exc:
             status = exc.status_code
-            form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+            form.add_service_errors(exc.problems, fallback=exc.message)
         else:
             messages.success(request, f"Scorecard sent to {sample.agent}.")
             return redirect("knowledge:qa_queue")

@@ -187,7 +187,7 @@ def new(request):
                     target_date=form.cleaned_data["target_date"],
                 )
             except PainPointError as exc:
-                form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+                form.add_service_errors(exc.problems, fallback=exc.message)
             else:
                 messages.success(request, "Pain point opened.")
                 return redirect("painpoints:detail", pk=pain_point.pk)
@@ -221,7 +221,7 @@ def edit(request, pk: int):
                     target_date=form.cleaned_data["target_date"],
                 )
             except PainPointError as exc:
-                form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+                form.add_service_errors(exc.problems, fallback=exc.message)
                 status = exc.status_code
             else:
                 messages.success(request, "Pain point updated.")
@@ -288,7 +288,7 @@ def change_status(request, pk: int):
     except PainPointError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(exc.message) from exc
-        form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+        form.add_service_errors(exc.problems, fallback=exc.message)
         return _render_detail(request, pain_point, exc.status_code, status_form=form)
     messages.success(request, f"Status: {pain_point.get_status_display()}.")
     return redirect("painpoints:detail", pk=pain_point.pk)
@@ -309,7 +309,7 @@ def link(request, pk: int):
             amount_at_stake=form.cleaned_data["amount_at_stake"],
         )
     except PainPointError as exc:
-        form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+        form.add_service_errors(exc.problems, fallback=exc.message)
         return _render_detail(request, pain_point, exc.status_code, link_form=form)
     messages.success(request, f"Linked {created.case.reference}.")
     return redirect("painpoints:detail", pk=pain_point.pk)
@@ -370,7 +370,7 @@ def send(request, pk: int):
             actor=request.user, pain_point=pain_point, macro_version_id=form.cleaned_data["macro_version"]
         )
     except PainPointError as exc:
-        form.add_service_errors(exc.problems or {"__all__": [exc.message]})
+        form.add_service_errors(exc.problems, fallback=exc.message)
         return _render_detail(request, pain_point, exc.status_code, send_form=form)
     messages.success(request, f"Sending “{job.macro_version.title}” to {job.total} cases.")
     return redirect("painpoints:detail", pk=pain_point.pk)

@@ -249,8 +249,8 @@ class ServiceErrorsForm(forms.Form):
 
     problem_field_prefix = ""
 
-    def add_service_errors(self, problems: dict[str, list[str]]) -> None:
-        add_problems(self, problems, field_prefix=self.problem_field_prefix)
+    def add_service_errors(self, problems: dict[str, list[str]], *, fallback: str = "") -> None:
+        add_problems(self, problems, field_prefix=self.problem_field_prefix, fallback=fallback)
 
 
 def validation_problems(exc: ValidationError) -> dict[str, list[str]]:
