@@ -47,11 +47,11 @@ def bench_database_url(cases: int) -> str:
     return database_url_named(f"escdesk_bench_{cases}{suffix}")
 
 
-def ensure_database(url: str) -> bool:
-    """Create the database if it does not exist; True if it was created."""
+def _server_connection(url: str):
+    """An autocommit connection to the maintenance database of ``url``'s server (CREATE and
+    DROP DATABASE cannot run inside a transaction), and the database name ``url`` names."""
     import dj_database_url
     import psycopg2
-    from psycopg2 import sql
 
     config = dj_database_url.parse(url)
     connection = psycopg2.connect(
@@ -61,14 +61,34 @@ def ensure_database(url: str) -> bool:
         host=config.get("HOST") or None,
         port=config.get("PORT") or None,
     )
-    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    connection.autocommit = True
+    return connection, config["NAME"]
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database if it does not exist; True if it was created."""
+    from psycopg2 import sql
+
+    connection, name = _server_connection(url)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone():
                 return False
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             return True
+    finally:
+        connection.close()
+
+
+def drop_database(url: str) -> None:
+    """Drop the database if it exists, ending any session still on it."""
+    from psycopg2 import sql
+
+    connection, name = _server_connection(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     finally:
         connection.close()
 

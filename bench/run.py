@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.database import bench_database_url, drop_database  # noqa: E402
 from bench.figures import Figure, measure, percentile, report  # noqa: E402,F401 - the benches import these from here
 
 SIZES = (100_000, 1_000_000)
@@ -206,6 +207,12 @@ def main() -> None:
     unknown = wanted - {bench.name for bench in BENCHES}
     if unknown:
         parser.error(f"no bench named {', '.join(sorted(unknown))}")
+
+    if args.quick and not os.environ.get("BENCH_DATABASE_URL"):
+        # The benches write into their database (sends, sweeps, ingest). At the full sizes a
+        # load is reused on purpose; the small one is reloaded on every quick run (about 20 s),
+        # so that repeated runs, as in CI, never find it used up.
+        drop_database(bench_database_url(QUICK_SIZE))
 
     results: list[Result] = []
     started = time.monotonic()
