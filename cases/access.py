@@ -55,8 +55,14 @@ def get_case_for_user(user, reference: str, *, for_write: bool = False, queryset
     """Fetch a case the user may see; 404 if they may not, 403 if they may only read it."""
     from cases.models import Case
 
-    qs = queryset if queryset is not None else Case.objects.all()
-    case = restrict_cases_to(qs, user, with_grants=True).filter(reference=reference).first()
+    qs = (queryset if queryset is not None else Case.objects.all()).filter(reference=reference)
+    # The same rule as one query with the grants OR-ed in, in two steps: the user's own teams'
+    # cases first (a plain indexed lookup, and nearly every read), then, only when that finds
+    # nothing, the one-case grants, whose EXISTS subqueries cost more to build and to run.
+    found = list(restrict_cases_to(qs, user)[:1])
+    if not found and can_work_cases(user):
+        found = list(restrict_cases_to(qs, user, with_grants=True)[:1])
+    case = found[0] if found else None
     if case is None:
         raise Http404("No such case.")
     if for_write and not can_edit_case(user, case):
