@@ -16,4 +16,4 @@ RUN useradd --system --uid 10001 desk && mkdir -p /app/var && chown desk /app/va
 USER desk
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -1,6 +1,7 @@
 """The desk under load: ``python bench/load.py [--cases N] [--users U] [--seconds S] [--quick]``.
 
-gunicorn (2 sync workers) and a Celery worker (every queue) serve the app on 127.0.0.1 with
+gunicorn (sync workers as ``config/gunicorn.py`` sets them: two per core plus one, or
+``--web-workers``) and a Celery worker (every queue) serve the app on 127.0.0.1 with
 production settings, against PostgreSQL and Redis, and Locust runs ``bench/locustfile.py``
 headless for at most ``--seconds`` (default 60): 50 simulated agents, leads, compliance
 reviewers and integrations with think time between clicks (see the locustfile for the mix).
@@ -161,7 +162,7 @@ def wait_for_http(port: int, process: subprocess.Popen, what: str, timeout: floa
 
 
 def warm_up(port: int, fixture: dict, *, rounds: int) -> None:
-    """Each page the run requests, a few times as each role, so both workers have compiled their
+    """Each page the run requests, a few times as each role, so the workers have compiled their
     templates and opened their database connections before the clock starts: a deployed server
     is warm, and its first request after a start is not what a person waits for."""
     import re
@@ -300,6 +301,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, help="simulated users (default 50; 6 with --quick)")
     parser.add_argument("--seconds", type=int, help="length of the run, ramp-up included (default 60; 10 quick)")
     parser.add_argument("--quick", action="store_true", help="small database, a few users, 10 s: keeps CI honest")
+    parser.add_argument("--web-workers", type=int, help="gunicorn workers (default: config/gunicorn.py's)")
     parser.add_argument("--think", help="seconds between a person's clicks, MIN,MAX (default 5,15; 1,3 quick)")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -327,11 +329,15 @@ def main() -> None:
     url = copy_database(source)
     figures.append(Figure("load_copy_database_s", round(time.monotonic() - copied, 1), "s"))
     think_min, think_max = (float(part) for part in args.think.split(","))
+    from config import gunicorn as gunicorn_settings
+
+    web_workers = args.web_workers or gunicorn_settings.workers
     figures += [
         Figure("load_users", users, "users"),
         Figure("load_seconds", seconds, "s"),
         Figure("load_think_min_s", think_min, "s"),
         Figure("load_think_max_s", think_max, "s"),
+        Figure("load_web_workers", web_workers, "workers"),
     ]
 
     from bench.api import free_port
@@ -343,7 +349,7 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--prepare", str(fixture_path)], cwd=ROOT, env=env, check=True)
         port = free_port()
         web = start(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "2",
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "--workers", str(web_workers),
              "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
             env, work_dir / "gunicorn.log",
         )  # fmt: skip
@@ -408,7 +414,7 @@ def main() -> None:
     ]
     title = (
         f"Escalation Desk under load: {users} users ({args.think} s between clicks) for {seconds} s, "
-        f"gunicorn (2 workers) + Celery worker, {cases:,} cases, PostgreSQL + Redis, 127.0.0.1."
+        f"gunicorn ({web_workers} workers) + Celery worker, {cases:,} cases, PostgreSQL + Redis, 127.0.0.1."
     )
     report(figures, title)
 
