@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -58,13 +57,18 @@ def _event(case: Case, *, kind: str, actor: User | None, at: datetime, body: str
 def case_reference_next(*, received_at: datetime) -> str:
     """Issue the next ``CS-<year>-<number>`` reference; the counter row lock makes it gap-safe."""
     year = received_at.year
-    # The UPDATE takes the row lock (held to commit) before reading the number back: two
-    # queries for every case but a year's first, which creates the row and goes round again.
-    counters = CaseReferenceCounter.objects.filter(year=year)
-    if not counters.update(last_number=F("last_number") + 1):
+    # The UPDATE takes the row lock (held to commit) and hands the number back in the same
+    # statement (RETURNING: PostgreSQL, and SQLite since 3.35); a year's first case creates the
+    # row and goes round again.
+    table = connection.ops.quote_name(CaseReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE year = %s RETURNING last_number"  # noqa: S608
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+    if row is None:
         CaseReferenceCounter.objects.get_or_create(year=year)
         return case_reference_next(received_at=received_at)
-    return f"CS-{year}-{counters.values_list('last_number', flat=True).get():06d}"
+    return f"CS-{year}-{row[0]:06d}"
 
 
 @transaction.atomic
@@ -90,8 +94,7 @@ def case_create(
     received_at = received_at or now
     if received_at > now:
         raise CaseError("A case cannot be received in the future.")
-    case = Case.objects.create(
-        reference=case_reference_next(received_at=received_at),
+    case = Case(
         customer=customer,
         subject=subject[:200],
         channel=channel,
@@ -103,8 +106,14 @@ def case_create(
         created_at=now,
         updated_at=now,
     )
+    # The clocks are planned before the INSERT so the row is written once, "breaching soonest"
+    # included, rather than inserted and then updated.
+    clocks = sla.sla_clocks_for_new_case(case)
+    case.sla_due_at = clocks.due_at
+    case.reference = case_reference_next(received_at=received_at)
+    case.save(force_insert=True)
     _event(case, kind=EventKind.CUSTOMER_MESSAGE, actor=None, at=received_at, body=body)
-    sla_version = sla.sla_case_created(case, now=now)
+    sla_version = sla.sla_case_created(case, clocks, now=now)
     audit_record(
         actor=actor,
         action="case.create",

@@ -141,13 +141,21 @@ def _sla_event(case: Case, *, actor, at: datetime, data: dict, body: str = "") -
 def _start(case: Case, *, metrics: Iterable[str], version: SlaPolicyVersion, started_at: datetime) -> list[SlaTimer]:
     """Start a timer for each metric the version has a target for, all pinned to the version
     and to the calendar's current version (None: elapsed minutes)."""
+    timers = _new_timers(case, metrics=metrics, version=version, started_at=started_at)
+    # One INSERT for all of them (ids come back on PostgreSQL and SQLite alike).
+    return SlaTimer.objects.bulk_create(timers) if timers else []
+
+
+def _new_timers(
+    case: Case, *, metrics: Iterable[str], version: SlaPolicyVersion, started_at: datetime
+) -> list[SlaTimer]:
+    """The timers ``_start`` writes, unsaved."""
     targets = [(metric, version.target_minutes(metric)) for metric in metrics if version.target_minutes(metric)]
     if not targets:
         return []
     calendar_version = calendar_version_current(version.calendar) if version.calendar_id else None
     cal = work_calendar(calendar_version)
-    # One INSERT for all of them (ids come back on PostgreSQL and SQLite alike).
-    return SlaTimer.objects.bulk_create(
+    return [
         SlaTimer(
             case=case,
             metric=metric,
@@ -159,28 +167,54 @@ def _start(case: Case, *, metrics: Iterable[str], version: SlaPolicyVersion, sta
             warn_at=sla_warn_at(version, cal, started_at, target),
         )
         for metric, target in targets
-    )
+    ]
 
 
-def sla_case_created(case: Case, *, now: datetime) -> SlaPolicyVersion | None:
-    """Start the first-response and resolution timers of a new case; returns the policy version
-    they pinned, or None when no policy matches.
+@dataclass(frozen=True)
+class NewCaseClocks:
+    """What a case about to be written will run under: the policy version (None when no policy
+    matches) and its first timers, not yet saved."""
+
+    version: SlaPolicyVersion | None
+    timers: list[SlaTimer]
+
+    @property
+    def due_at(self) -> datetime | None:
+        """The new case's ``sla_due_at``: the earliest due time (new timers are never paused)."""
+        return min((timer.due_at for timer in self.timers), default=None)
+
+
+def sla_clocks_for_new_case(case: Case) -> NewCaseClocks:
+    """Plan the first-response and resolution timers of a case that is about to be inserted,
+    so ``case_create`` writes the case with its ``sla_due_at`` already set.
 
     Both clocks run from ``received_at`` (when the customer first wrote), not from when the
-    case was keyed in; a metric the version leaves empty is not timed. A case no policy
-    matches gets a timeline entry saying so and no timers: intake never fails for want of a
-    policy. The caller's audit row records the outcome (``case_create`` puts the version id in
-    its ``case.create`` row), so one write stays one audit entry.
+    case was keyed in; a metric the version leaves empty is not timed.
     """
     version = sla_policy_version_for(case)
     if version is None:
+        return NewCaseClocks(None, [])
+    metrics = (SlaMetric.FIRST_RESPONSE, SlaMetric.RESOLUTION)
+    return NewCaseClocks(version, _new_timers(case, metrics=metrics, version=version, started_at=case.received_at))
+
+
+def sla_case_created(case: Case, clocks: NewCaseClocks, *, now: datetime) -> SlaPolicyVersion | None:
+    """Start the planned timers of the case just inserted; returns the policy version they
+    pinned, or None when no policy matched.
+
+    A case no policy matches gets a timeline entry saying so and no timers: intake never fails
+    for want of a policy. The caller's audit row records the outcome (``case_create`` puts the
+    version id in its ``case.create`` row), so one write stays one audit entry. The new timers
+    are left on the case as ``running_timers`` (what ``with_running_timers`` would read back),
+    so answering with the new case needs no query for them.
+    """
+    if clocks.version is None:
         _sla_event(case, actor=None, at=now, data={"event": "no_policy"})
+        case.running_timers = []
         return None
-    started = _start(
-        case, metrics=(SlaMetric.FIRST_RESPONSE, SlaMetric.RESOLUTION), version=version, started_at=case.received_at
-    )
-    _refresh_case_due(case, started)
-    return version
+    started = SlaTimer.objects.bulk_create(clocks.timers) if clocks.timers else []
+    case.running_timers = sorted(started, key=lambda timer: (timer.due_at, timer.pk))
+    return clocks.version
 
 
 def sla_public_reply(case: Case, *, now: datetime) -> None:
