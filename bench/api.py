@@ -165,14 +165,44 @@ def load(port: int, token: str, make_request, *, seconds: float, threads: int) -
     )
 
 
-def figures_for(name: str, result: LoadResult, unit: str = "req/s") -> list[Figure]:
+def figures_for(name: str, result: LoadResult, cpu: tuple[float, float], unit: str = "req/s") -> list[Figure]:
+    """The scenario's figures; ``cpu`` is the CPU seconds (web workers, their PostgreSQL
+    backends) it used. CPU per request does not depend on what else the machine runs, so it
+    tells what two cores of their own would serve even when the rate was measured on a busy one."""
     target = f"≥ {TARGETS[name]}"
+    count = max(result.requests, 1)
+    web_ms, db_ms = 1000 * cpu[0] / count, 1000 * cpu[1] / count
     return [
         Figure(f"api_{name}_per_s", round(result.requests / result.seconds, 1), unit, target),
         Figure(f"api_{name}_p50_ms", round(result.p50_ms, 1), "ms"),
         Figure(f"api_{name}_p99_ms", round(result.p99_ms, 1), "ms"),
         Figure(f"api_{name}_errors", result.errors, "responses", "0"),
+        Figure(f"api_{name}_web_cpu_ms", round(web_ms, 2), "ms"),
+        Figure(f"api_{name}_db_cpu_ms", round(db_ms, 2), "ms"),
+        # Two cores for web and database alone (no load generator): an upper bound, not a rate.
+        Figure(f"api_{name}_two_core_capacity", round(2000 / (web_ms + db_ms), 1), unit),
     ]
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes connected to ``url``'s database (the web workers')."""
+    connection, name = _admin_connection(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()
+
+
+def measured(server: subprocess.Popen, url: str, scenario):
+    """Run ``scenario()``; its result and the CPU seconds (web, database) it cost."""
+    from bench.load import cpu_seconds
+
+    pids = backend_pids(url)  # after a warm-up, so each worker's connection is open
+    web, db = cpu_seconds(server.pid), sum(cpu_seconds(pid) for pid in pids)
+    result = scenario()
+    return result, (cpu_seconds(server.pid) - web, sum(cpu_seconds(pid) for pid in pids) - db)
 
 
 def _admin_connection(url: str):
@@ -329,8 +359,8 @@ def run_scenarios(url: str, cases: int, seconds: float, threads: int, figures: l
         server = start_gunicorn(url, port, var_dir)
         try:
             read([list_path], 1)  # both workers warm: imports done, connections open
-            figures += figures_for("list", read([list_path], seconds))
-            figures += figures_for("detail", read(detail_paths, seconds))
+            figures += figures_for("list", *measured(server, url, lambda: read([list_path], seconds)))
+            figures += figures_for("detail", *measured(server, url, lambda: read(detail_paths, seconds)))
         finally:
             stop(server)
 
@@ -338,7 +368,8 @@ def run_scenarios(url: str, cases: int, seconds: float, threads: int, figures: l
         port = free_port()
         server = start_gunicorn(url, port, var_dir)
         try:
-            figures += figures_for("ingest", ingest(seconds), unit="cases/s")
+            ingest(1)
+            figures += figures_for("ingest", *measured(server, url, lambda: ingest(seconds)), unit="cases/s")
         finally:
             stop(server)
 
