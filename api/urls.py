@@ -36,6 +36,7 @@ urlpatterns = [
     path("flags/<int:pk>/facts/", compliance.FlagFactsView.as_view(), name="flag-facts"),
     path("obligations/", compliance.ObligationListView.as_view(), name="obligations"),
     path("intake/tickets/", intake.TicketIntakeView.as_view(), name="intake-tickets"),
+    path("intake/tickets/batch/", intake.TicketBatchIntakeView.as_view(), name="intake-tickets-batch"),
     path("metrics/dashboard/", DashboardFiguresView.as_view(), name="metrics-dashboard"),
     # Last: a path no endpoint matches (e.g. /flags/-1/) is a JSON 404 like any other.
     re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),

@@ -43,7 +43,9 @@ from bench.database import bench_database_url, open_bench_database, seed_bench_d
 from bench.run import Figure, percentile, report  # noqa: E402
 
 QUICK_CASES = 2_000
-TARGETS = {"list": 150, "detail": 250, "ingest": 100}
+TARGETS = {"list": 150, "detail": 250, "ingest": 100, "ingest_batch": 100}
+# Tickets per request in the batch ingest scenario (the endpoint takes up to 100).
+BATCH = 20
 
 
 def free_port() -> int:
@@ -98,23 +100,26 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    refused: int = 0  # tickets refused inside accepted batches
 
 
 WRK_SCRIPT = ROOT / "bench" / "api_load.lua"
 
 
 def load_with_wrk(
-    port: int, token: str, *, lines: list[str], ingest: bool, seconds: float, connections: int
+    port: int, token: str, *, lines: list[str], mode: str, seconds: float, connections: int, batch: int = 1
 ) -> LoadResult:
-    """wrk from ``connections`` connections for ``seconds``: GET a random one of ``lines`` (paths)
-    or, with ``ingest``, POST a new ticket for a random one of ``lines`` (account numbers)."""
+    """wrk from ``connections`` connections for ``seconds``: GET a random one of ``lines`` (paths,
+    mode "paths"), or POST new tickets for random ones of ``lines`` (account numbers): one per
+    request (mode "ingest") or ``batch`` per request (mode "batch")."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
         listing.write("\n".join(lines) + "\n")
         listing.flush()
         env = {
             **os.environ,
             "BENCH_API_TOKEN": token,
-            "BENCH_API_MODE": "ingest" if ingest else "paths",
+            "BENCH_API_MODE": mode,
+            "BENCH_API_BATCH": str(batch),
             "BENCH_API_PATHS": listing.name,
             "BENCH_API_ACCOUNTS": listing.name,
             "BENCH_API_RUN": uuid.uuid4().hex[:12],
@@ -124,7 +129,9 @@ def load_with_wrk(
         output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
     line = next(line for line in output.splitlines() if line.startswith("BENCH_API_RESULT "))
     raw = json.loads(line.removeprefix("BENCH_API_RESULT "))
-    return LoadResult(raw["requests"], raw["seconds"], raw["p50_us"] / 1000, raw["p99_us"] / 1000, raw["errors"])
+    return LoadResult(
+        raw["requests"], raw["seconds"], raw["p50_us"] / 1000, raw["p99_us"] / 1000, raw["errors"], raw["refused"]
+    )
 
 
 def load(port: int, token: str, make_request, *, seconds: float, threads: int) -> LoadResult:
@@ -182,6 +189,22 @@ def figures_for(name: str, result: LoadResult, cpu: tuple[float, float], unit: s
         # Two cores for web and database alone (no load generator): an upper bound, not a rate.
         Figure(f"api_{name}_two_core_capacity", round(2000 / (web_ms + db_ms), 1), unit),
     ]
+
+
+def ingest_batches(server, url: str, port: int, token: str, accounts: list[str], *, seconds: float, connections: int):
+    """Batch ingest: ``BATCH`` tickets per request; the rate counts the tickets of the batches
+    answered within the run less any the answers say were refused."""
+
+    def scenario() -> LoadResult:
+        sent = load_with_wrk(port, token, lines=accounts, mode="batch", batch=BATCH, seconds=seconds,
+                             connections=connections)  # fmt: skip
+        opened = sent.requests * BATCH - sent.refused
+        return LoadResult(opened, sent.seconds, sent.p50_ms, sent.p99_ms, sent.errors, sent.refused)
+
+    result, cpu = measured(server, url, scenario)
+    figures = figures_for("ingest_batch", result, cpu, unit="cases/s")
+    figures[1].name, figures[2].name = f"api_ingest_batch_{BATCH}_p50_ms", f"api_ingest_batch_{BATCH}_p99_ms"
+    return [*figures, Figure("api_ingest_batch_tickets_refused", result.refused, "tickets", "0")]
 
 
 def backend_pids(url: str) -> list[int]:
@@ -334,7 +357,7 @@ def run_scenarios(url: str, cases: int, seconds: float, threads: int, figures: l
 
     def read(paths: list[str], seconds: float) -> LoadResult:
         if use_wrk:
-            return load_with_wrk(port, token, lines=paths, ingest=False, seconds=seconds, connections=threads)
+            return load_with_wrk(port, token, lines=paths, mode="paths", seconds=seconds, connections=threads)
         return load(port, token, lambda: ("GET", random.choice(paths), None), seconds=seconds, threads=threads)
 
     def ticket() -> tuple[str, str, str]:
@@ -351,7 +374,7 @@ def run_scenarios(url: str, cases: int, seconds: float, threads: int, figures: l
 
     def ingest(seconds: float) -> LoadResult:
         if use_wrk:
-            return load_with_wrk(port, token, lines=accounts, ingest=True, seconds=seconds, connections=threads)
+            return load_with_wrk(port, token, lines=accounts, mode="ingest", seconds=seconds, connections=threads)
         return load(port, token, ticket, seconds=seconds, threads=threads)
 
     with tempfile.TemporaryDirectory() as var_dir:
@@ -370,6 +393,8 @@ def run_scenarios(url: str, cases: int, seconds: float, threads: int, figures: l
         try:
             ingest(1)
             figures += figures_for("ingest", *measured(server, url, lambda: ingest(seconds)), unit="cases/s")
+            if use_wrk:
+                figures += ingest_batches(server, url, port, token, accounts, seconds=seconds, connections=threads)
         finally:
             stop(server)
 

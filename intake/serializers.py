@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers import InputSerializer
+from api.serializers import ErrorSerializer, InputSerializer
+from cases.api.serializers import CaseSerializer
 from cases.choices import JURISDICTIONS, Channel, Priority, Tier
 
 
@@ -29,3 +31,31 @@ class TicketInput(InputSerializer):
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     team = serializers.SlugField(max_length=50, required=False)
     received_at = serializers.DateTimeField(required=False)
+
+
+MAX_BATCH = 100
+
+
+@extend_schema_field(TicketInput(many=True))
+class TicketList(serializers.ListField):
+    """The batch's tickets, kept as sent: each is validated on its own (``TicketInput``), so one
+    bad ticket is refused by itself rather than refusing the batch."""
+
+
+class TicketBatchInput(InputSerializer):
+    tickets = TicketList(child=serializers.JSONField(), min_length=1, max_length=MAX_BATCH)
+
+
+class TicketBatchItem(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The ticket's position in the request, from 0.")
+    external_id = serializers.JSONField(allow_null=True, help_text="The ticket's external id as sent.")
+    status = serializers.IntegerField(help_text="201 opened, 200 already known, 4xx refused.")
+    case = CaseSerializer(allow_null=True, help_text="The case the ticket is (null when refused).")
+    error = ErrorSerializer(allow_null=True, help_text="Why it was refused (null otherwise).")
+
+
+class TicketBatchResult(serializers.Serializer):
+    opened = serializers.IntegerField()
+    known = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = TicketBatchItem(many=True)
