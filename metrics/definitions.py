@@ -42,9 +42,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Trunc
 
 from cases.choices import OPEN_STATUSES, Channel
+from cases.models import Category
 from compliance.models import FlagDecision, Obligation, Referral, RegulatoryFlag
 from escalations.choices import EscalationStatus
-from escalations.models import Escalation
+from escalations.models import Escalation, ReasonCode
 from metrics.aggregates import grouped_percentiles, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
@@ -52,6 +53,7 @@ from metrics.models import Campaign, HandleTime, Survey
 from metrics.scope import Scope, facts_in, reads_rollup, rollup_in, scope_filters
 from metrics.staffing import agents_needed
 from people.choices import TeamKind
+from people.models import Team, User
 
 # A measured handle time needs at least this many live sessions in the window.
 MIN_HANDLE_SAMPLES = 20
@@ -299,8 +301,7 @@ def csat(scope: Scope) -> dict:
     """
     sent = facts_in(scope, by="csat_sent_at")
     answered = sent.filter(csat_score__isnull=False)
-    rolled = reads_rollup(scope)
-    if rolled:
+    if reads_rollup(scope):
         # Sent, answered, 4-5 answers and the sum of answers per hour: the mean is sum ÷ answers.
         totals = rollup_in(scope).aggregate(
             sent=Coalesce(Sum("csat_sent"), 0),
@@ -317,76 +318,13 @@ def csat(scope: Scope) -> dict:
             mean=Avg("csat_score"),
         )
 
-    def rows_of(qs, key: str, label: str, score: str) -> list[dict]:
-        rows = (
-            qs.order_by()
-            .values(key=F(key), label=F(label))
-            .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(**{f"{score}__gte": 4})), mean=Avg(score))
-            .order_by("-n", "label")
-        )
-        return [
-            {**row, "csat": _pct(row["satisfied"], row["n"]), "mean": round(row["mean"], 2) if row["mean"] else None}
-            for row in rows
-        ]
-
-    def rolled_rows_of(key: str, label: str) -> list[dict]:
-        rows = (
-            rollup_in(scope, by_category=key == "category_id")
-            .filter(csat_answered__gt=0)
-            .order_by()
-            .values(key=F(key), label=F(label))
-            .annotate(n=Sum("csat_answered"), satisfied=Sum("csat_satisfied"), score=Sum("csat_score_sum"))
-            .order_by("-n", "label")
-        )
-        return [
-            {
-                "key": row["key"],
-                "label": row["label"],
-                "n": row["n"],
-                "satisfied": row["satisfied"],
-                "csat": _pct(row["satisfied"], row["n"]),
-                "mean": round(row["score"] / row["n"], 2),
-            }
-            for row in rows
-        ]
-
-    # Escalation path and reason: the hops of the answered, escalated cases (a small share), each
-    # with its case's answer, read through the surveys' case ids.
-    # Escalation path and reason: the hops of the answered, escalated cases (a small share), each
-    # with its case's answer; one GROUP BY (target, reason) gives both breakdowns.
-    hops = list(
-        answered.filter(escalated=True)
-        .order_by()
-        .values(
-            path=F("case__escalations__to_team_id"),
-            path_label=F("case__escalations__to_team__name"),
-            reason=F("case__escalations__reason_id"),
-            reason_label=F("case__escalations__reason__label"),
-        )
-        .annotate(n=Count("pk"), satisfied=Count("pk", filter=Q(csat_score__gte=4)), score=Sum("csat_score"))
-    )
-
-    def hops_by(key: str, label: str) -> list[dict]:
-        rows: dict = {}
-        for hop in hops:
-            row = rows.setdefault(hop[key], {"key": hop[key], "label": hop[label], "n": 0, "satisfied": 0, "score": 0})
-            for name in ("n", "satisfied", "score"):
-                row[name] += hop[name]
-        out = [
-            {
-                "key": row["key"],
-                "label": row["label"],
-                "n": row["n"],
-                "satisfied": row["satisfied"],
-                "csat": _pct(row["satisfied"], row["n"]),
-                "mean": round(row["score"] / row["n"], 2),
-            }
-            for row in rows.values()
-        ]
-        return sorted(out, key=lambda row: (-row["n"], row["label"] is None, row["label"] or ""))
-
-    # Newest answers first down metrics_survey_answered_idx, each checked against its case's fact
-    # (a correlated EXISTS, so the walk stops after a page instead of hashing every answered case).
+    # One GROUP BY (team, category, agent) over the window's answers gives all three breakdowns,
+    # each a sum over those groups: the answers are read once, not once per breakdown.
+    groups = _answer_groups(answered)
+    hops = _answered_hops(answered)
+    # Newest answers with a comment first down metrics_survey_commented_idx, each checked against
+    # its case's fact (a correlated EXISTS, so the walk stops after a page instead of hashing every
+    # answered case).
     in_scope = facts_in(scope, window=False).filter(case_id=OuterRef("case_id"))
     comments = list(
         Survey.objects.filter(
@@ -406,17 +344,92 @@ def csat(scope: Scope) -> dict:
         "csat": _pct(totals["satisfied"], totals["answered"]),
         "mean": round(totals["mean"], 2) if totals["mean"] is not None else None,
         "response_rate": _pct(totals["answered"], totals["sent"]),
-        "by_category": rolled_rows_of("category_id", "category__name")
-        if rolled
-        else rows_of(answered, "category_id", "category__name", "csat_score"),
-        "by_team": rolled_rows_of("team_id", "team__name")
-        if rolled
-        else rows_of(answered, "team_id", "team__name", "csat_score"),
-        "by_agent": rows_of(answered, "assignee_id", "assignee__username", "csat_score"),
-        "by_path": hops_by("path", "path_label"),
-        "by_reason": hops_by("reason", "reason_label"),
+        "by_category": _csat_by(groups, "category_id", "category_label"),
+        "by_team": _csat_by(groups, "team_id", "team_label"),
+        "by_agent": _csat_by(groups, "assignee_id", "agent_label"),
+        "by_path": _csat_by(hops, "path", "path_label"),
+        "by_reason": _csat_by(hops, "reason", "reason_label"),
         "comments": comments,
     }
+
+
+def _csat_by(groups: list[dict], key: str, label: str) -> list[dict]:
+    """CSAT per value of ``key``, summed over finer ``groups`` of answers (n, 4-5 answers and the
+    sum of scores each): most answers first, then by name."""
+    rows: dict = {}
+    for group in groups:
+        row = rows.setdefault(
+            group[key], {"key": group[key], "label": group[label], "n": 0, "satisfied": 0, "score": 0}
+        )
+        for name in ("n", "satisfied", "score"):
+            row[name] += group[name]
+    out = [
+        {
+            "key": row["key"],
+            "label": row["label"],
+            "n": row["n"],
+            "satisfied": row["satisfied"],
+            "csat": _pct(row["satisfied"], row["n"]),
+            "mean": round(row["score"] / row["n"], 2),
+        }
+        for row in rows.values()
+    ]
+    return sorted(out, key=lambda row: (-row["n"], row["label"] is None, row["label"] or ""))
+
+
+def _grouped_answers(sql: str, params, names: tuple[str, ...]) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _answer_groups(answered) -> list[dict]:
+    """Answers per (team, category, agent), with the three names.
+
+    Grouped on the ids first and named after: grouping on the joined names as well made the
+    planner expect a group per row and sort a year of answers instead of hashing them.
+    """
+    facts_sql, params = (
+        answered.order_by().values("team_id", "category_id", "assignee_id", "csat_score").query.sql_with_params()
+    )
+    team, category, user = Team._meta.db_table, Category._meta.db_table, User._meta.db_table
+    sql = f"""
+        SELECT g.team_id, t.name, g.category_id, c.name, g.assignee_id, u.username, g.n, g.satisfied, g.score
+        FROM (
+            SELECT f.team_id, f.category_id, f.assignee_id, COUNT(*) AS n,
+                   SUM(CASE WHEN f.csat_score >= 4 THEN 1 ELSE 0 END) AS satisfied, SUM(f.csat_score) AS score
+            FROM ({facts_sql}) AS f
+            GROUP BY f.team_id, f.category_id, f.assignee_id
+        ) AS g
+        LEFT JOIN {team} t ON t.id = g.team_id
+        LEFT JOIN {category} c ON c.id = g.category_id
+        LEFT JOIN {user} u ON u.id = g.assignee_id
+    """  # noqa: S608 - table names from the models; the facts query's values are parameters
+    names = ("team_id", "team_label", "category_id", "category_label", "assignee_id", "agent_label")
+    return _grouped_answers(sql, params, (*names, "n", "satisfied", "score"))
+
+
+def _answered_hops(answered) -> list[dict]:
+    """Escalation hops of the answered, escalated cases (a small share), each with its case's
+    answer, grouped by (target team, reason): both breakdowns come from these groups.
+
+    The facts are joined to the hops on the case id directly; through the ORM the join would go
+    fact -> case -> escalation, a lookup in the wide cases table for every answer.
+    """
+    facts_sql, params = (
+        answered.filter(escalated=True).order_by().values("case_id", "csat_score").query.sql_with_params()
+    )
+    hop, team, reason = Escalation._meta.db_table, Team._meta.db_table, ReasonCode._meta.db_table
+    sql = f"""
+        SELECT e.to_team_id, t.name, e.reason_id, r.label, COUNT(*),
+               SUM(CASE WHEN f.csat_score >= 4 THEN 1 ELSE 0 END), SUM(f.csat_score)
+        FROM ({facts_sql}) AS f
+        LEFT JOIN {hop} e ON e.case_id = f.case_id
+        LEFT JOIN {team} t ON t.id = e.to_team_id
+        LEFT JOIN {reason} r ON r.id = e.reason_id
+        GROUP BY e.to_team_id, t.name, e.reason_id, r.label
+    """  # noqa: S608 - table names from the models; the facts query's values are parameters
+    return _grouped_answers(sql, params, ("path", "path_label", "reason", "reason_label", "n", "satisfied", "score"))
 
 
 # --- Escalations ---------------------------------------------------------------------------------

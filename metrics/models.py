@@ -120,6 +120,14 @@ class CaseFact(models.Model):
                 name="metrics_fact_csat_idx",
                 condition=Q(csat_sent_at__isnull=False, restricted=False),
             ),
+            # CSAT by escalation path and reason: the answered, escalated cases of a window (a small
+            # share of the answers), without reading the others.
+            models.Index(
+                fields=["csat_sent_at"],
+                include=["team", "category", "assignee", "csat_score", "case"],
+                name="metrics_fact_csat_hops_idx",
+                condition=Q(csat_sent_at__isnull=False, csat_score__isnull=False, escalated=True, restricted=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +279,12 @@ class Survey(models.Model):
             models.Index(fields=["sent_at"], name="metrics_survey_sent_idx"),
             models.Index(
                 fields=["answered_at"], name="metrics_survey_answered_idx", condition=Q(answered_at__isnull=False)
+            ),
+            # The dashboard's latest comments: newest answers with a comment, a page at a time.
+            models.Index(
+                fields=["-answered_at", "-id"],
+                name="metrics_survey_commented_idx",
+                condition=Q(status=SurveyStatus.ANSWERED) & ~Q(comment=""),
             ),
         ]
 
