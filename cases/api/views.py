@@ -17,7 +17,14 @@ from api.schema import ETAG, IF_MATCH, WRITE, errors
 from api.views import ApiView
 from cases import services
 from cases.access import can_assign_case, get_case_for_user
-from cases.api.presenters import DETAIL_COLUMNS, LIST_COLUMNS, case_detail, case_row_from_instance, case_rows
+from cases.api.presenters import (
+    DETAIL_COLUMNS,
+    LIST_COLUMNS,
+    case_detail,
+    case_row_from_instance,
+    case_rows,
+    holds_reveal,
+)
 from cases.api.serializers import (
     AssignInput,
     CaseCreateInput,
@@ -225,8 +232,10 @@ class CaseDetailView(ApiView):
         require_reader(request.user)
         # The same access rule as fetch_case (one-case grants included), read as the columns
         # the answer shows rather than five model instances.
-        row = get_case_for_user(request.user, reference, queryset=Case.objects.values(*DETAIL_COLUMNS))
-        body = case_detail(row, viewer=request.user, now=timezone.now())
+        now = timezone.now()
+        columns = Case.objects.values(*DETAIL_COLUMNS, holds_reveal=holds_reveal(request.user, now=now))
+        row = get_case_for_user(request.user, reference, queryset=columns)
+        body = case_detail(row, viewer=request.user, now=now)
         return Response(body, headers={"ETag": etag(row["reference"], row["version"])})
 
 
