@@ -6,6 +6,7 @@ from cases.choices import JURISDICTIONS, Channel, Priority, Status, Tier, allowe
 from cases.models import Case, Category, SlaPolicy
 from cases.services import MAX_BODY_LENGTH
 from cases.sla_policies import CONDITION_KEYS
+from cases.widgets import NAME_LABEL_FIELDS, USER_LABEL_FIELDS, LabelOnlyModelChoiceField, QuickSelect
 from people.forms import ServiceErrorsForm
 from people.models import BusinessCalendar, Team, User
 from people.selectors import user_list_assignable
@@ -30,7 +31,7 @@ class MessageForm(forms.Form):
 
 
 class StatusForm(VersionedForm):
-    to_status = forms.ChoiceField(label="New status", choices=())
+    to_status = forms.ChoiceField(label="New status", choices=(), widget=QuickSelect)
     reason = forms.CharField(
         max_length=500, required=False, widget=forms.TextInput(attrs={"placeholder": "Reason (optional)"})
     )
@@ -43,7 +44,9 @@ class StatusForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    assignee = LabelOnlyModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned", label_fields=USER_LABEL_FIELDS
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,8 +54,10 @@ class AssignForm(VersionedForm):
 
 
 class PropertiesForm(VersionedForm):
-    priority = forms.ChoiceField(choices=Priority.choices)
-    category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True), empty_label=None)
+    priority = forms.ChoiceField(choices=Priority.choices, widget=QuickSelect)
+    category = LabelOnlyModelChoiceField(
+        queryset=Category.objects.filter(is_active=True), empty_label=None, label_fields=NAME_LABEL_FIELDS
+    )
 
 
 class BulkActionForm(forms.Form):
@@ -62,8 +67,10 @@ class BulkActionForm(forms.Form):
         queryset=Case.objects.none(), error_messages={"required": "Select at least one case."}
     )
     action = forms.ChoiceField(choices=ACTIONS)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
-    to_status = forms.ChoiceField(choices=[("", "—")] + list(Status.choices), required=False)
+    assignee = LabelOnlyModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned", label_fields=USER_LABEL_FIELDS
+    )
+    to_status = forms.ChoiceField(choices=[("", "—")] + list(Status.choices), required=False, widget=QuickSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

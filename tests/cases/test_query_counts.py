@@ -38,9 +38,10 @@ QUEUE_QUERIES_FOR_A_LEAD = 10 + BELL
 MY_CASES_QUERIES = 9 + BELL
 # session, user, team ids, the case (customer, category, team, assignee joined in), the whole
 # timeline with authors, the case's SLA timers (policy, version and calendar joined in), the
-# assign form's choices and the properties form's categories (twice: Django's required
-# <select> reads its first option to decide on `required`), and the escalation panel's hops
-# (the escalations app registers it; one query however many hops).
+# assign form's choices and the properties form's categories (once: cases.widgets knows that
+# a <select> with no empty option is not `required` without reading its first option, as
+# Django's own Select does), and the escalation panel's hops (the escalations app registers
+# it; one query however many hops).
 ESCALATION_PANEL = 1
 # A lead of the case's team also sees why it was routed: the latest routing decision.
 ROUTING_PANEL = 1
@@ -56,7 +57,7 @@ PII_REVEALS = 1
 # And the identifier panel: the case's identifiers with the first few cases sharing each, in one query.
 IDENTIFIER_PANEL = 1
 CASE_PAGE_QUERIES_FOR_A_LEAD = (
-    9
+    8
     + BELL
     + ESCALATION_PANEL
     + ROUTING_PANEL
