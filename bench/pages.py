@@ -30,6 +30,11 @@ from bench.figures import Figure, measure, report  # noqa: E402
 QUICK_CASES = 2_000
 # Most queries a queue page may run; see DESIGN.md, performance facts.
 TARGET_QUEUE_QUERIES = 12
+LEAD_VIEWS = {
+    "queue_urgent": {"priority": "urgent"},
+    "queue_new_unassigned": {"status": "new", "assignee": "null"},
+    "queue_breaching_soonest": {"sort": "sla"},
+}
 
 
 def main() -> None:
@@ -93,8 +98,15 @@ def main() -> None:
     all_statuses = {"f": "1", "q": surname}
     figures += measure(client, "queue_search_all_statuses", "/cases/", all_statuses, rows=True, **timing)[0]
     figures += measure(client, "queue_category", "/cases/", {"category": category.pk}, rows=True, **timing)[0]
+    # The views a lead triages with in the load test (bench/locustfile.py, Lead.FILTERS).
+    for name, params in LEAD_VIEWS.items():
+        figures += measure(client, name, "/cases/", params, rows=True, **timing)[0]
     client.force_login(agent)
     figures += measure(client, "my_cases", "/cases/mine/", {}, rows=True, **timing)[0]
+    reviewer = User.objects.filter(role="compliance", is_active=True).order_by("username").first()
+    if reviewer is not None:
+        client.force_login(reviewer)
+        figures += measure(client, "review_queue", "/compliance/", {}, **timing)[0]
 
     targets = {
         "queue_page_queries": f"≤ {TARGET_QUEUE_QUERIES}",
