@@ -167,6 +167,13 @@ class Escalation(models.Model):
                 name="escalations_ola_due_idx",
                 condition=Q(status=EscalationStatus.REQUESTED, ola_breached_at__isnull=True),
             ),
+            # Dashboards: hops requested in a window (the metrics app's escalation figures and
+            # drivers, and the ends of a window its daily rollup does not cover).
+            models.Index(fields=["requested_at"], name="escalations_requested_idx"),
+            # Dashboards: unanswered hops past their OLA due time, counted when read.
+            models.Index(
+                fields=["ola_due_at"], name="escalations_unanswered_idx", condition=Q(responded_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -48,9 +48,11 @@ from escalations.choices import EscalationStatus
 from escalations.models import Escalation, ReasonCode
 from metrics.aggregates import grouped_percentiles, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
+from metrics.daily import reads_daily, side_figures
+from metrics.hops import split_days
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
-from metrics.models import Campaign, HandleTime, Survey
-from metrics.scope import Scope, facts_in, reads_rollup, rollup_in, scope_filters
+from metrics.models import Campaign, HandleTime, HopDay, Survey
+from metrics.scope import Scope, facts_in, reads_hop_rollup, reads_rollup, rollup_in, scope_filters
 from metrics.staffing import agents_needed
 from people.choices import TeamKind
 from people.models import Team, User
@@ -125,16 +127,20 @@ def resolution(scope: Scope) -> dict:
     * Stop-the-clock share = business minutes the resolution SLA clock stood paused (waiting on
       the customer) ÷ business minutes from receipt to resolution, over the same cases.
     """
-    row = summarize(
-        facts_in(scope, by="resolved_at"),
-        counts={
-            "resolved": Count("pk"),
-            "reopened": Count("pk", filter=Q(reopened=True)),
-            "paused": Sum("sla_paused_minutes"),
-            "business": Sum("resolution_business_minutes"),
-        },
-        percentiles={"calendar": "resolution_minutes", "business_p": "resolution_business_minutes"},
-    )
+    if reads_daily(scope):
+        row = side_figures(scope, "resolved")
+        row["calendar"] = row.pop("calendar_p")
+    else:
+        row = summarize(
+            facts_in(scope, by="resolved_at"),
+            counts={
+                "resolved": Count("pk"),
+                "reopened": Count("pk", filter=Q(reopened=True)),
+                "paused": Sum("sla_paused_minutes"),
+                "business": Sum("resolution_business_minutes"),
+            },
+            percentiles={"calendar": "resolution_minutes", "business_p": "resolution_business_minutes"},
+        )
     return {
         "resolved": row["resolved"],
         "median_minutes": row["calendar"][0],
@@ -158,21 +164,25 @@ def arrivals(scope: Scope) -> dict:
       (a running timer already past due counts as breached).
     """
     met, breached = FactSla.MET, FactSla.BREACHED
-    row = summarize(
-        facts_in(scope),
-        counts={
-            "received": Count("pk"),
-            "unanswered": Count("pk", filter=Q(first_response_at__isnull=True)),
-            "escalated": Count("pk", filter=Q(escalated=True)),
-            "fr_met": Count("pk", filter=Q(sla_first_response=met)),
-            "fr_breached": Count("pk", filter=Q(sla_first_response=breached)),
-            "res_met": Count("pk", filter=Q(sla_resolution=met)),
-            "res_breached": Count("pk", filter=Q(sla_resolution=breached)),
-            "nr_met": Sum("sla_next_response_met"),
-            "nr_breached": Sum("sla_next_response_breached"),
-        },
-        percentiles={"calendar": "first_response_minutes", "business_p": "first_response_business_minutes"},
-    )
+    if reads_daily(scope):
+        row = side_figures(scope, "received")
+        row["calendar"] = row.pop("calendar_p")
+    else:
+        row = summarize(
+            facts_in(scope),
+            counts={
+                "received": Count("pk"),
+                "unanswered": Count("pk", filter=Q(first_response_at__isnull=True)),
+                "escalated": Count("pk", filter=Q(escalated=True)),
+                "fr_met": Count("pk", filter=Q(sla_first_response=met)),
+                "fr_breached": Count("pk", filter=Q(sla_first_response=breached)),
+                "res_met": Count("pk", filter=Q(sla_resolution=met)),
+                "res_breached": Count("pk", filter=Q(sla_resolution=breached)),
+                "nr_met": Sum("sla_next_response_met"),
+                "nr_breached": Sum("sla_next_response_breached"),
+            },
+            percentiles={"calendar": "first_response_minutes", "business_p": "first_response_business_minutes"},
+        )
     nr_met, nr_breached = row["nr_met"] or 0, row["nr_breached"] or 0
     return {
         "received": row["received"],
@@ -445,26 +455,62 @@ def escalations(scope: Scope, *, now: datetime) -> dict:
     * Escalation rate (escalated cases ÷ cases received) is on the first-response panel.
     """
     hops = Escalation.objects.filter(case_q(scope), requested_at__gte=scope.start, requested_at__lt=scope.end)
-    # One GROUP BY (reason, target, source) answers the totals and all three breakdowns: each
-    # is a sum over these few groups (reasons × teams), so the hops are read once, not four times.
-    groups = list(
-        hops.order_by()
-        .values(
-            "reason_id",
-            "to_team_id",
-            "from_team_id",
-            reason_label=F("reason__label"),
-            to_label=F("to_team__name"),
-            from_label=F("from_team__name"),
+    # Groups of (reason, target, source) answer the totals and all three breakdowns: each is a
+    # sum over these few groups (reasons × teams), so the hops are read once, not four times.
+    ids = ("reason_id", "to_team_id", "from_team_id")
+    labels = {"reason_label": F("reason__label"), "to_label": F("to_team__name"), "from_label": F("from_team__name")}
+    unanswered_overdue = Q(responded_at__isnull=True, ola_due_at__lt=now)
+    if reads_hop_rollup(scope):
+        # Whole UTC days from the daily rollup (an empty range when the window holds none); the
+        # hours at either end from the hops, below.
+        days, edges = split_days(scope.start, scope.end)
+        first, last = days or (scope.start_day, scope.start_day)
+        teams = Q(team_id__in=scope.visible_team_ids) if scope.visible_team_ids is not None else Q()
+        if scope.team_ids:
+            teams &= Q(team_id__in=scope.team_ids)
+        counted = (
+            HopDay.objects.filter(teams, day__gte=first, day__lt=last)
+            .order_by()
+            .values(*ids, **labels)
+            .annotate(
+                hops=Sum("hops"),
+                bounced=Sum("returned"),
+                on_time=Sum("on_time"),
+                answered=Sum("answered"),
+                overdue=Value(0),
+            )
         )
-        .annotate(
-            hops=Count("pk"),
-            bounced=Count("pk", filter=Q(status=EscalationStatus.RETURNED)),
-            on_time=Count("pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("ola_due_at"))),
-            answered=Count("pk", filter=Q(responded_at__isnull=False)),
-            overdue=Count("pk", filter=Q(responded_at__isnull=True, ola_due_at__lt=now)),
+    else:
+        edges = []
+        counted = (
+            hops.order_by()
+            .values(*ids, **labels)
+            .annotate(
+                hops=Count("pk"),
+                bounced=Count("pk", filter=Q(status=EscalationStatus.RETURNED)),
+                on_time=Count("pk", filter=Q(responded_at__isnull=False, responded_at__lte=F("ola_due_at"))),
+                answered=Count("pk", filter=Q(responded_at__isnull=False)),
+                overdue=Value(0),
+            )
         )
-    )
+    # Overdue hops depend on the time of reading: always counted from the few unanswered hops,
+    # with the hops of the window's ends when the rest came from the rollup.
+    if edges:
+        on_edge = Q()
+        for start, end in edges:
+            on_edge |= Q(requested_at__gte=start, requested_at__lt=end)
+        counts = {
+            "hops": Count("pk", filter=on_edge),
+            "bounced": Count("pk", filter=on_edge & Q(status=EscalationStatus.RETURNED)),
+            "on_time": Count("pk", filter=on_edge & Q(responded_at__isnull=False, responded_at__lte=F("ola_due_at"))),
+            "answered": Count("pk", filter=on_edge & Q(responded_at__isnull=False)),
+        }
+        live = hops.filter(on_edge | unanswered_overdue)
+    else:
+        counts = {name: Value(0) for name in ("hops", "bounced", "on_time", "answered")}
+        live = hops.filter(unanswered_overdue)
+    overdue = Count("pk", filter=unanswered_overdue)
+    groups = list(counted) + list(live.order_by().values(*ids, **labels).annotate(**counts, overdue=overdue))
     totals = {
         name: sum(group[name] for group in groups) for name in ("hops", "bounced", "on_time", "answered", "overdue")
     }
@@ -472,6 +518,9 @@ def escalations(scope: Scope, *, now: datetime) -> dict:
     def by(key: str, label: str) -> list[dict]:
         rows: dict = {}
         for group in groups:
+            if not group["hops"]:
+                # Only overdue hops, counted with the others already.
+                continue
             row = rows.setdefault(group[key], {"key": group[key], "label": group[label], "n": 0, "bounced": 0})
             row["n"] += group["hops"]
             row["bounced"] += group["bounced"]

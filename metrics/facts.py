@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -23,6 +23,8 @@ from compliance.models import Referral, RegulatoryFlag
 from escalations.models import Escalation
 from metrics.cache import generation_bump
 from metrics.choices import FLAG_KIND_BITS, FactSla
+from metrics.daily import daily_rebuild, daily_refresh, fact_days
+from metrics.hops import hop_days, hops_rebuild, hops_refresh
 from metrics.models import CaseFact, FactWatermark, Survey
 from metrics.rollups import fact_hours, hour_of, rollup_rebuild, rollup_refresh
 from people.business_time import WorkCalendar, business_minutes_between
@@ -99,12 +101,15 @@ def facts_refresh(
     case_ids: Iterable[int], *, now: datetime | None = None, renew_dashboards: bool = True, rollup: bool = True
 ) -> int:
     """Recompute the facts of ``case_ids`` from the source tables, then the hourly rollup of
-    every hour those cases counted in before or after (``metrics.rollups``); returns rows written.
+        every hour those cases counted in before or after (``metrics.rollups``) and the daily rollup
+        of the days their escalation hops were requested on (``metrics.hops``), and the daily rollup of
+    the days they were received or resolved on, before or after (``metrics.daily``); returns rows
+    written.
 
-    ``renew_dashboards`` makes cached dashboards recompute on their next request; the refresh
-    after each status change leaves them be (a busy desk changes a case every few seconds), so
-    those show within the 5 minutes until the sweep renews them. ``rollup=False`` is for a
-    rebuild, which recomputes the whole rollup once at the end.
+        ``renew_dashboards`` makes cached dashboards recompute on their next request; the refresh
+        after each status change leaves them be (a busy desk changes a case every few seconds), so
+        those show within the 5 minutes until the sweep renews them. ``rollup=False`` is for a
+        rebuild, which recomputes the whole rollup once at the end.
     """
     now = now or timezone.now()
     ids = sorted(set(case_ids))
@@ -113,15 +118,23 @@ def facts_refresh(
     calendars = _team_calendars()
     written = 0
     hours: set[datetime] = set()
+    days: set[date] = set()
+    fact_day_set: set[date] = set()
     with transaction.atomic():
         for offset in range(0, len(ids), CHUNK):
             chunk = ids[offset : offset + CHUNK]
             if rollup:
                 hours |= fact_hours(chunk)
+                days |= hop_days(chunk)
+                fact_day_set |= fact_days(chunk)
             written += _refresh_chunk(chunk, calendars, now, hours if rollup else None)
+            if rollup:
+                fact_day_set |= fact_days(chunk)
         if rollup:
             # Last in the transaction: the rollup lock is held from here to commit.
             rollup_refresh(hours)
+            hops_refresh(days)
+            daily_refresh(fact_day_set)
     if renew_dashboards:
         transaction.on_commit(generation_bump)
     return written
@@ -267,5 +280,7 @@ def facts_rebuild(*, now: datetime | None = None) -> int:
         written += facts_refresh(ids, now=now, rollup=False)
         last = ids[-1]
     rollup_rebuild()
+    hops_rebuild()
+    daily_rebuild()
     FactWatermark.objects.update_or_create(name=WATERMARK, defaults={"refreshed_through": now})
     return written

@@ -180,6 +180,72 @@ class FactHour(models.Model):
         return f"{self.hour:%Y-%m-%d %H}:00 team {self.team_id} category {self.category_id}"
 
 
+class FactDay(models.Model):
+    """The daily rollup of the resolution and first-response figures: per UTC day and team, a
+    count (``bin`` 0) or the cases whose duration falls in one value bin, for each ``metric``
+    of ``metrics.daily`` (resolved cases by ``resolved_at``'s day, received ones by
+    ``received_at``'s). Restricted (FIU) cases are never in it. ``metrics.daily`` keeps it and
+    reads exact percentiles from it; ``tests/metrics/test_daily.py`` proves them equal to live
+    aggregation."""
+
+    day = models.DateField()
+    team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    metric = models.SmallIntegerField()
+    bin = models.IntegerField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Carries n: a year of a team's rows is read from the index alone.
+            models.UniqueConstraint(
+                fields=["day", "team", "metric", "bin"], include=["n"], name="metrics_factday_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} team {self.team_id} metric {self.metric} bin {self.bin}: {self.n}"
+
+
+class HopDay(models.Model):
+    """The escalations panel's daily rollup: escalation hops requested on one UTC day, by the
+    case's team, reason, receiving and sending team.
+
+    A year holds about as many of these rows as a fortnight holds hops. Each count is over the
+    hops requested that day: ``returned`` (bounce-backs), ``answered`` (accepted, returned or
+    handed on) and ``on_time`` (answered by the OLA due time). Hops of restricted cases (the
+    FIU's own, or referred to it) are never in it. Whether an unanswered hop is overdue depends
+    on the time of reading, so that is counted live. A window's whole UTC days read these rows;
+    its partial days at either end read the hops (``metrics.hops``), so every zone is exact.
+    ``tests/metrics/test_hops.py`` proves the panel read from here equals live aggregation.
+    """
+
+    day = models.DateField()
+    team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    reason = models.ForeignKey(
+        "escalations.ReasonCode", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    to_team = models.ForeignKey(
+        Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    from_team = models.ForeignKey(
+        Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    hops = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team", "reason", "to_team", "from_team"], name="metrics_hopday_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} team {self.team_id}: {self.hops} hops"
+
+
 class FactWatermark(models.Model):
     """How far the periodic fact refresh has read (one row, ``name='facts'``)."""
 

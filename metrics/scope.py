@@ -132,6 +132,17 @@ def reads_rollup(scope: Scope) -> bool:
     )
 
 
+def reads_hop_rollup(scope: Scope) -> bool:
+    """Whether escalation hops can be read from their daily rollup (``HopDay``): on PostgreSQL,
+    when the only filter is teams (the case's team is the rollup's key). Any zone: the partial
+    UTC days at the window's ends are read from the hops."""
+    return (
+        connection.vendor == "postgresql"
+        and scope.assignee_id is None
+        and not (scope.category_ids or scope.jurisdictions or scope.channels or scope.flag_kinds or scope.tiers)
+    )
+
+
 def rollup_in(scope: Scope, *, window: bool = True, by_category: bool = False) -> QuerySet[FactHour]:
     """The rollup rows of the scope's teams and categories (restricted cases are never in them):
     the same access and filters as the facts, which ``reads_rollup`` limits to these two keys.
