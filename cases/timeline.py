@@ -2,11 +2,15 @@
 
 The case page shows every event of a case; a long case has hundreds. Rendering each through
 template nodes cost ~0.15 ms an event (most of a 200-event page), this about a tenth of that.
-The markup is the one the page's CSS and tests expect; every value is escaped by format_html.
+The markup is the one the page's CSS and tests expect; every value is escaped (format_html, or
+for the parts every event has, ``conditional_escape`` in an f-string, without a SafeString and
+a format call per value).
 """
 
 from __future__ import annotations
 
+import functools
+import html
 from datetime import datetime
 
 from django.template.defaultfilters import linebreaksbr
@@ -18,18 +22,30 @@ from django.utils.text import capfirst
 from cases.choices import EventKind, SlaMetric, Status
 
 
+def _esc(value) -> str:
+    """``conditional_escape`` without its lazy-argument wrapper, the bulk of its cost here."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+@functools.cache
+def _labels(choices) -> dict:
+    return {choice.value: choice.label for choice in choices}
+
+
 def _label(choices, value) -> str:
     try:
-        return choices(value).label
-    except ValueError:
+        return _labels(choices)[value]
+    except (KeyError, TypeError):
         return str(value)
 
 
-def _when(value: datetime | None) -> SafeString:
+def _when(value: datetime | None) -> str:
     if value is None:
-        return mark_safe("")  # noqa: S308 - a constant empty string
+        return ""
     local = timezone.localtime(value)
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%a %-d %b, %H:%M"))
+    return f'<time datetime="{_esc(local.isoformat())}">{_esc(local.strftime("%a %-d %b, %H:%M"))}</time>'
 
 
 def _instant(raw) -> datetime | None:
@@ -45,14 +61,13 @@ def _minutes(minutes) -> str:
     return minutes_human(minutes)
 
 
-def _status(event) -> SafeString:
+def _status(event) -> str:
+    # The commonest entry after messages: written without format_html (see the module's doc).
     data = event.data
-    reason = format_html(" — {}", event.body) if event.body else ""
-    return format_html(
-        "<p>Status: {} → <strong>{}</strong>{}</p>",
-        _label(Status, data.get("from")),
-        _label(Status, data.get("to")),
-        reason,
+    reason = f" — {_esc(event.body)}" if event.body else ""
+    return (
+        f"<p>Status: {_esc(_label(Status, data.get('from')))} → "
+        f"<strong>{_esc(_label(Status, data.get('to')))}</strong>{reason}</p>"
     )
 
 
@@ -95,7 +110,7 @@ def _escalation(event) -> SafeString:
     return format_html("<p>{}</p>{}", line, body)
 
 
-def _sla(event) -> SafeString:
+def _sla(event) -> str:
     data, what = event.data, event.data.get("event")
     if what == "no_policy":
         line = "No SLA policy matched this case, so no SLA timers run."
@@ -119,13 +134,13 @@ def _sla(event) -> SafeString:
         )
     else:
         line = event.body or what
-    return format_html("<p>{}</p>", line)
+    return f"<p>{_esc(line)}</p>"
 
 
 def _due(raw) -> SafeString:
     instant = _instant(raw)
     text = timezone.localtime(instant).strftime("%a %-d %b, %H:%M") if instant else ""
-    return format_html('<time datetime="{}">{}</time>', raw or "", text)
+    return mark_safe(f'<time datetime="{_esc(raw or "")}">{_esc(text)}</time>')  # noqa: S308 - both escaped
 
 
 def _flag(event) -> SafeString:
@@ -185,17 +200,19 @@ _BODIES = {
 }
 
 
+# get_kind_display() without its per-call hashing of the choices.
+_KIND_LABELS = dict(EventKind.choices)
+
+
 def render_event(event, customer_name: str) -> SafeString:
     if event.kind == EventKind.CUSTOMER_MESSAGE:
         who = customer_name
     else:
         who = str(event.actor) if event.actor_id else "System"
     if event.kind == EventKind.ASSIGNMENT:
-        body = format_html(
-            "<p>Assigned: {} → <strong>{}</strong></p>",
-            event.data.get("from_name") or "nobody",
-            event.data.get("to_name") or "nobody",
-        )
+        before = _esc(event.data.get("from_name") or "nobody")
+        after = _esc(event.data.get("to_name") or "nobody")
+        body = f"<p>Assigned: {before} → <strong>{after}</strong></p>"
     elif event.kind == EventKind.TRANSFER:
         data = event.data
         to = format_html(", to {}", data["to_assignee"]) if data.get("to_assignee") else ""
@@ -206,14 +223,20 @@ def render_event(event, customer_name: str) -> SafeString:
     elif event.kind in _BODIES:
         body = _BODIES[event.kind](event)
     else:
-        body = format_html('<div class="event-body">{}</div>', linebreaksbr(event.body))
-    return format_html(
-        '<li class="event event-{}" id="event-{}"><div class="event-head"><span class="event-kind">{}</span>'
-        '<span class="event-actor">{}</span>{}</div>{}</li>',
-        event.kind,
-        event.pk,
-        event.get_kind_display(),
-        who,
-        _when(event.created_at),
-        body,
+        body = f'<div class="event-body">{linebreaksbr(event.body)}</div>'
+    kind = _esc(event.kind)
+    label = _esc(_KIND_LABELS.get(event.kind, event.kind))
+    return mark_safe(  # noqa: S308 - every value escaped; body is built from escaped parts
+        f'<li class="event event-{kind}" id="event-{_esc(event.pk)}"><div class="event-head">'
+        f'<span class="event-kind">{label}</span><span class="event-actor">{_esc(who)}</span>'
+        f"{_when(event.created_at)}</div>{body}</li>"
     )
+
+
+# What separated two entries when the template looped over them (_case_main.html).
+TIMELINE_SEPARATOR = "\n    "
+
+
+def render_timeline(events, customer_name: str) -> SafeString:
+    """Every entry, as the case page's loop wrote them: one template tag call, not one per event."""
+    return mark_safe("".join(render_event(event, customer_name) + TIMELINE_SEPARATOR for event in events))  # noqa: S308

@@ -170,6 +170,14 @@ def timeline_event(event, customer_name: str):
 
 
 @register.simple_tag
+def timeline(events, customer_name: str):
+    """Every timeline entry of a case (see cases.timeline for why it is rendered in Python)."""
+    from cases.timeline import render_timeline
+
+    return render_timeline(events, customer_name)
+
+
+@register.simple_tag
 def queue_rows(cases, now, show_bulk):
     """The queue's rows (see cases.queue_rows for why they are rendered in Python)."""
     from cases.queue_rows import render_rows
