@@ -29,6 +29,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
+from cases.choices import Channel
 from metrics.choices import FactSla
 from metrics.hops import day_of, split_days
 from metrics.models import CaseFact, FactDay
@@ -72,6 +73,21 @@ RECEIVED_SIDE = {
         "(f.first_response_business_minutes IS NOT NULL)::int",
     ),
 }
+# Handle time's live sessions (metrics.definitions.handle_times): chat and phone cases resolved
+# within this long of the first response. Per day and team, how many such sessions of each
+# category lasted each whole minute: bin = category id × 1000 + minutes, exact values, so the
+# median needs no lookup.
+LIVE_CHANNELS = (Channel.CHAT, Channel.PHONE)
+LIVE_SESSION_MAX_MINUTES = 120
+_SESSION = "(f.resolution_minutes - f.first_response_minutes)"
+SESSIONS = {
+    7: (
+        "session",
+        f"f.category_id * 1000 + {_SESSION}",
+        f"COALESCE(f.channel IN ({', '.join(repr(str(c)) for c in LIVE_CHANNELS)})"
+        f" AND {_SESSION} BETWEEN 1 AND {LIVE_SESSION_MAX_MINUTES}, false)::int",
+    ),
+}
 # Each side: the instant its day is taken from, its metrics, and the duration column of each
 # percentile metric.
 SIDES = {
@@ -80,6 +96,7 @@ SIDES = {
         RESOLVED_SIDE,
         {"calendar_p": "resolution_minutes", "business_p": "resolution_business_minutes"},
     ),
+    "sessions": ("resolved_at", SESSIONS, {}),
     "received": (
         "received_at",
         RECEIVED_SIDE,
@@ -96,6 +113,7 @@ _COLUMNS = {
         "resolution_minutes",
         "resolution_business_minutes",
     ),
+    "sessions": ("resolved_at", "team_id", "category_id", "channel", "resolution_minutes", "first_response_minutes"),
     "received": (
         "received_at",
         "team_id",
@@ -156,7 +174,7 @@ def daily_refresh(days: Iterable[date]) -> int:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(f"DELETE FROM {FactDay._meta.db_table} WHERE day = ANY(%s::date[])", [days])  # noqa: S608
-        cursor.execute(_recompute_sql(True), [days, days])
+        cursor.execute(_recompute_sql(True), [days] * len(SIDES))
         return cursor.rowcount
 
 
@@ -190,19 +208,10 @@ def _teams(scope: Scope) -> list[int] | None:
     return None if teams is None else sorted(teams)
 
 
-def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
-    """Every count of ``side`` ("resolved" or "received") in the scope's window, and each
-    duration's ``fractions`` percentiles as a list: one query whatever the window.
-
-    In SQL: the bins of the window (whole days from the rollup, the ends from the facts), the
-    rank of each value a percentile needs (``fraction × (n − 1)``, rounded down and up), the bin
-    holding that rank and how far into it; then each such value from the facts, walking its bin
-    in value order. Python interpolates between the two values as ``percentile_cont`` does.
-    """
-    instant, metrics, durations = SIDES[side]
-    names = {number: name for number, (name, _, _) in metrics.items()}
-    numbers = {name: number for number, name in names.items()}
-    teams = _teams(scope)
+def _window_rows(scope: Scope, side: str, teams: list[int] | None) -> tuple[str, list]:
+    """SQL for the (metric, bin, n) rows of ``side`` in the scope's window, and its parameters:
+    whole UTC days from the rollup, the hours at either end from the facts."""
+    instant, metrics, _ = SIDES[side]
     team_sql = "" if teams is None else " AND team_id = ANY(%s)"
     team_param = [] if teams is None else [teams]
     days, edges = split_days(scope.start, scope.end)
@@ -221,6 +230,36 @@ def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
             f" WHERE NOT restricted{team_sql}) AS f {_unpivot(side)} WHERE ({ranges}) AND v.n <> 0"
         )
         params += [*team_param, *(moment for edge in edges for moment in edge)]
+    return " UNION ALL ".join(parts), params
+
+
+def sessions(scope: Scope) -> dict[int, list[tuple[int, int]]]:
+    """Handle time's live sessions of the window per category: sorted ``(minutes, cases)``."""
+    rows_sql, params = _window_rows(scope, "sessions", _teams(scope))
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT bin, SUM(n) FROM ({rows_sql}) AS x GROUP BY bin ORDER BY bin", params)  # noqa: S608
+        for bin_, n in cursor.fetchall():
+            out[bin_ // 1000].append((bin_ % 1000, int(n)))
+    return dict(out)
+
+
+def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
+    """Every count of ``side`` ("resolved" or "received") in the scope's window, and each
+    duration's ``fractions`` percentiles as a list: one query whatever the window.
+
+    In SQL: the bins of the window (whole days from the rollup, the ends from the facts), the
+    rank of each value a percentile needs (``fraction × (n − 1)``, rounded down and up), the bin
+    holding that rank and how far into it; then each such value from the facts, walking its bin
+    in value order. Python interpolates between the two values as ``percentile_cont`` does.
+    """
+    instant, metrics, durations = SIDES[side]
+    names = {number: name for number, (name, _, _) in metrics.items()}
+    numbers = {name: number for number, name in names.items()}
+    teams = _teams(scope)
+    team_sql = "" if teams is None else " AND team_id = ANY(%s)"
+    team_param = [] if teams is None else [teams]
+    rows_sql, params = _window_rows(scope, side, teams)
     percentile = [numbers[name] for name in durations]
     rank_rows = ", ".join(f"(floor({float(f)!r} * (total - 1))), (ceil({float(f)!r} * (total - 1)))" for f in fractions)
     # The value at each pick: the bin's rows of the window in value order, one step at a time.
@@ -238,7 +277,7 @@ def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
         params += [scope.start, scope.end, *team_param]
     sql = f"""
         WITH counts AS (
-            SELECT metric, bin, SUM(n)::bigint AS n FROM ({" UNION ALL ".join(parts)}) AS x GROUP BY metric, bin
+            SELECT metric, bin, SUM(n)::bigint AS n FROM ({rows_sql}) AS x GROUP BY metric, bin
         ),
         cumulative AS (
             SELECT metric, bin, n, (SUM(n) OVER (PARTITION BY metric ORDER BY bin) - n)::bigint AS before

@@ -41,14 +41,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, Trunc
 
-from cases.choices import OPEN_STATUSES, Channel
+from cases.choices import OPEN_STATUSES
 from cases.models import Category
 from compliance.models import FlagDecision, Obligation, Referral, RegulatoryFlag
 from escalations.choices import EscalationStatus
 from escalations.models import Escalation, ReasonCode
-from metrics.aggregates import grouped_percentiles, summarize
+from metrics.aggregates import grouped_percentiles, percentile_from_counts, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
-from metrics.daily import reads_daily, side_figures
+from metrics.daily import LIVE_CHANNELS, LIVE_SESSION_MAX_MINUTES, reads_daily, sessions, side_figures
 from metrics.hops import split_days
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
 from metrics.models import Campaign, HandleTime, HopDay, Survey
@@ -59,8 +59,6 @@ from people.models import Team, User
 
 # A measured handle time needs at least this many live sessions in the window.
 MIN_HANDLE_SAMPLES = 20
-# Chat and phone cases resolved within this long of the first response were one live session.
-LIVE_SESSION_MAX_MINUTES = 120
 DEFAULT_HANDLE_MINUTES = 20
 # Top drivers compare the last 7 days of the window with the 7 before.
 DRIVER_DAYS = 7
@@ -702,14 +700,21 @@ def handle_times(scope: Scope) -> dict[int, dict]:
     window resolved within 120 minutes of the first response (one live session), when there are
     at least 20 such cases. Otherwise the minutes a lead set for the category, else 20 minutes.
     """
-    session = ExpressionWrapper(F("resolution_minutes") - F("first_response_minutes"), output_field=IntegerField())
-    live = (
-        facts_in(scope, by="resolved_at")
-        .filter(channel__in=[Channel.CHAT, Channel.PHONE], first_response_minutes__isnull=False)
-        .annotate(session=session)
-        .filter(session__gte=1, session__lte=LIVE_SESSION_MAX_MINUTES)
-    )
-    measured = grouped_percentiles(live, group={"cat": F("category_id")}, field="session", fractions=(0.5,))
+    if reads_daily(scope):
+        # Exact minutes per category from the daily rollup: the median of those counts.
+        measured = {
+            (category_id,): {"p": [percentile_from_counts(counts, 0.5)], "n": sum(n for _, n in counts)}
+            for category_id, counts in sessions(scope).items()
+        }
+    else:
+        session = ExpressionWrapper(F("resolution_minutes") - F("first_response_minutes"), output_field=IntegerField())
+        live = (
+            facts_in(scope, by="resolved_at")
+            .filter(channel__in=list(LIVE_CHANNELS), first_response_minutes__isnull=False)
+            .annotate(session=session)
+            .filter(session__gte=1, session__lte=LIVE_SESSION_MAX_MINUTES)
+        )
+        measured = grouped_percentiles(live, group={"cat": F("category_id")}, field="session", fractions=(0.5,))
     settings = dict(HandleTime.objects.values_list("category_id", "minutes"))
     out: dict[int, dict] = {}
     for (category_id,), value in measured.items():

@@ -196,9 +196,10 @@ class FactDay(models.Model):
 
     class Meta:
         constraints = [
-            # Carries n: a year of a team's rows is read from the index alone.
+            # Metric first: a panel reads its own metrics of a window, not the other panels'; it
+            # carries n, so a year of rows is read from the index alone.
             models.UniqueConstraint(
-                fields=["day", "team", "metric", "bin"], include=["n"], name="metrics_factday_unique"
+                fields=["metric", "day", "team", "bin"], include=["n"], name="metrics_factday_metric_unique"
             ),
         ]
 

@@ -139,3 +139,38 @@ def test_refreshed_facts_move_their_days_and_a_rebuild_agrees(monkeypatch, sprea
     kept = sorted(FactDay.objects.values_list("day", "team", "metric", "bin", "n"))
     daily_rebuild()
     assert sorted(FactDay.objects.values_list("day", "team", "metric", "bin", "n")) == kept
+
+
+def test_handle_times_from_the_daily_rollup_equal_live_aggregation(monkeypatch, plain_team, make_case, categories):
+    """Chat and phone sessions (1 to 120 minutes after the first response) per category, at
+    instants around midnights; longer sessions and e-mail cases are not live sessions."""
+    cats = list(categories.values())
+    calendared = TeamFactory(name="Ops", slug="ops-cal", time_zone="Asia/Manila")
+    cases = []
+    for i in range(150):
+        received = datetime(2026, 3, 2, 18, 17, tzinfo=UTC) + timedelta(hours=5 * i + i % 4)
+        first = (i * 7) % 50
+        session = [1, 2, 2, 30, 45, 45, 119, 120, 121, 400][i % 10] + (i % 3)
+        cases.append(
+            make_case(
+                [plain_team, calendared][i % 2],
+                received,
+                first_response=first,
+                resolved=first + session,
+                category=cats[i % 3],
+                channel=["chat", "phone", "chat", "email"][i % 4],
+                refresh=False,
+            )
+        )
+    facts_refresh([case.pk for case in cases], now=NOW)
+    for zone in ("America/New_York", "Asia/Kolkata", "UTC"):
+        for start, end in ((date(2026, 3, 1), date(2026, 4, 30)), (date(2026, 3, 10), date(2026, 3, 20))):
+            for filters in ({}, {"team_ids": (plain_team.pk,)}):
+                scope = _scope(zone, start, end, **filters)
+                assert reads_daily(scope)
+                with monkeypatch.context() as patched:
+                    patched.setattr(d, "reads_daily", lambda scope: False)
+                    live = d.handle_times(scope)
+                assert d.handle_times(scope) == live, (zone, start, end, filters)
+    measured = d.handle_times(_scope("UTC", date(2026, 3, 1), date(2026, 4, 30)))
+    assert {row["source"] for row in measured.values()} == {"measured"} and len(measured) == 3
