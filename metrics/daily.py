@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 
@@ -318,4 +318,94 @@ def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
                 position = fraction * (total - 1)
                 low, high = math.floor(position), math.ceil(position)
                 out[name].append(values[(name, low)] + (values[(name, high)] - values[(name, low)]) * (position - low))
+    return out
+
+
+def weekly_medians(scope: Scope) -> dict[date, tuple[int, float | None]]:
+    """Cases resolved and their median calendar resolution minutes per local week (Monday first)
+    of the scope's window, each week clipped to the window: ``{monday: (n, median)}``, weeks with
+    cases only. One query: each week's whole UTC days from the rollup, its ends from the facts,
+    then the value at each week's median ranks from the facts (``metrics_fact_res_week_idx``
+    walks one bin of one week)."""
+    teams = _teams(scope)
+    team_sql = "" if teams is None else " AND team_id = ANY(%s)"
+    team_param = [] if teams is None else [teams]
+    weeks, interiors, edges = [], [], []
+    monday = scope.start_day - timedelta(days=scope.start_day.weekday())
+    while monday <= scope.end_day:
+        start = max(datetime.combine(monday, time(0), tzinfo=scope.tz), scope.start)
+        end = min(datetime.combine(monday + timedelta(days=7), time(0), tzinfo=scope.tz), scope.end)
+        index = len(weeks)
+        weeks.append((monday, start, end))
+        days, ends = split_days(start, end)
+        if days is not None:
+            interiors.append((index, *days))
+        edges += [(index, a, b) for a, b in ends]
+        monday += timedelta(days=7)
+    metric = next(number for number, (name, _, _) in RESOLVED_SIDE.items() if name == "calendar_p")
+    column = SIDES["resolved"][2]["calendar_p"]
+    parts, params = [], []
+    if interiors:
+        rows = ", ".join("(%s, %s::date, %s::date)" for _ in interiors)
+        parts.append(
+            f"SELECT w.week, r.bin, r.n FROM (VALUES {rows}) AS w(week, first, last)"  # noqa: S608
+            f" JOIN {FactDay._meta.db_table} r ON r.metric = {metric} AND r.day >= w.first AND r.day < w.last"
+            f"{team_sql.replace('team_id', 'r.team_id')}"
+        )
+        params += [value for row in interiors for value in row] + team_param
+    if edges:
+        rows = ", ".join("(%s, %s::timestamptz, %s::timestamptz)" for _ in edges)
+        parts.append(
+            f"SELECT e.week, {bin_sql('f.' + column)}, 1 FROM (VALUES {rows}) AS e(week, s, e)"  # noqa: S608
+            f" JOIN {CaseFact._meta.db_table} f ON f.resolved_at >= e.s AND f.resolved_at < e.e"
+            f" AND NOT f.restricted AND f.{column} IS NOT NULL{team_sql.replace('team_id', 'f.team_id')}"
+        )
+        params += [value for row in edges for value in row] + team_param
+    bounds = ", ".join("(%s, %s::timestamptz, %s::timestamptz)" for _ in weeks)
+    params += [value for index, (_, start, end) in enumerate(weeks) for value in (index, start, end)]
+    params += team_param
+    sql = f"""
+        WITH counts AS (
+            SELECT week, bin, SUM(n)::bigint AS n FROM ({" UNION ALL ".join(parts)}) AS x GROUP BY week, bin
+        ),
+        cumulative AS (
+            SELECT week, bin, n, (SUM(n) OVER (PARTITION BY week ORDER BY bin) - n)::bigint AS before FROM counts
+        ),
+        ranks AS (
+            SELECT DISTINCT t.week, r.rank::bigint AS rank
+            FROM (SELECT week, SUM(n)::bigint AS total FROM cumulative GROUP BY week) AS t
+            CROSS JOIN LATERAL (VALUES (floor(0.5 * (total - 1))), (ceil(0.5 * (total - 1)))) AS r(rank)
+        ),
+        bounds AS (SELECT * FROM (VALUES {bounds}) AS b(week, s, e))
+        SELECT week, bin, n, NULL, NULL FROM counts
+        UNION ALL
+        SELECT r.week, NULL, NULL, r.rank, (
+            SELECT f.{column} FROM {CaseFact._meta.db_table} f
+            WHERE {bin_sql("f." + column)} = c.bin AND f.{column} IS NOT NULL
+              AND f.resolved_at >= b.s AND f.resolved_at < b.e AND NOT f.restricted
+              {team_sql.replace("team_id", "f.team_id")}
+            ORDER BY f.{column} OFFSET r.rank - c.before LIMIT 1
+        )
+        FROM ranks r
+        JOIN cumulative c ON c.week = r.week AND r.rank >= c.before AND r.rank < c.before + c.n
+        JOIN bounds b ON b.week = r.week
+    """  # noqa: S608 - table and column names and constants only; values are parameters
+    totals: dict[int, int] = defaultdict(int)
+    values: dict[tuple[int, int], float] = {}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for week, _bin, n, rank, value in cursor.fetchall():
+                if rank is not None:
+                    values[(week, int(rank))] = float(value)
+                else:
+                    totals[week] += int(n)
+    out = {}
+    for week, total in totals.items():
+        position = 0.5 * (total - 1)
+        low, high = math.floor(position), math.ceil(position)
+        out[weeks[week][0]] = (
+            total,
+            values[(week, low)] + (values[(week, high)] - values[(week, low)]) * (position - low),
+        )
     return out

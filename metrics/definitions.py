@@ -48,7 +48,14 @@ from escalations.choices import EscalationStatus
 from escalations.models import Escalation, ReasonCode
 from metrics.aggregates import grouped_percentiles, percentile_from_counts, summarize
 from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
-from metrics.daily import LIVE_CHANNELS, LIVE_SESSION_MAX_MINUTES, reads_daily, sessions, side_figures
+from metrics.daily import (
+    LIVE_CHANNELS,
+    LIVE_SESSION_MAX_MINUTES,
+    reads_daily,
+    sessions,
+    side_figures,
+    weekly_medians,
+)
 from metrics.hops import split_days
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
 from metrics.models import Campaign, HandleTime, HopDay, Survey
@@ -269,12 +276,18 @@ def trend(scope: Scope) -> dict:
     received_bucket, to_date = _bucket(instant, scope, wide)
     received = counted.order_by().annotate(bucket=received_bucket).values("bucket").annotate(n=count)
     counts = {to_date(row["bucket"]): row["n"] for row in received}
-    resolved_bucket, to_date = _bucket("resolved_at", scope, wide)
-    resolved = grouped_percentiles(
-        facts_in(wide, by="resolved_at"), group={"bucket": resolved_bucket}, field="resolution_minutes"
-    )
-    medians = {to_date(key[0]): value["p"][0] for key, value in resolved.items()}
-    resolved_n = {to_date(key[0]): value["n"] for key, value in resolved.items()}
+    if scope.granularity == Granularity.WEEK and reads_daily(scope):
+        # Weeks hold whole UTC days: those from the daily rollup's histograms (metrics.daily).
+        weekly = weekly_medians(wide)
+        medians = {monday: median for monday, (_, median) in weekly.items()}
+        resolved_n = {monday: n for monday, (n, _) in weekly.items()}
+    else:
+        resolved_bucket, to_date = _bucket("resolved_at", scope, wide)
+        resolved = grouped_percentiles(
+            facts_in(wide, by="resolved_at"), group={"bucket": resolved_bucket}, field="resolution_minutes"
+        )
+        medians = {to_date(key[0]): value["p"][0] for key, value in resolved.items()}
+        resolved_n = {to_date(key[0]): value["n"] for key, value in resolved.items()}
     current = buckets(scope)
     before = buckets(previous)
     rows = []

@@ -77,15 +77,22 @@ def dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime | None = 
     return cached(("dashboard", scope, target), lambda: compute_dashboard(scope, target=target, now=now))
 
 
+def _figures_session() -> None:
+    """Settings for the figures' queries, for the current transaction only (PostgreSQL).
+
+    The year-long figures sort and group hundreds of thousands of fact rows; with the default
+    4 MB each sort spills to disk. Each figure is one short aggregate: JIT compiling one costs
+    more (up to ~0.6 s at a million cases, when the planner overestimates, as it does for the
+    rollups' joins to lists of days) than it saves. One statement for both.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+
+
 def compute_dashboard(scope: Scope, *, target: d.StaffingTarget, now: datetime | None = None) -> dict:
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The year-long figures sort and group hundreds of thousands of fact rows; with the
-            # default 4 MB each sort spills to disk. For this transaction only.
-            # Each figure is one short aggregate: JIT compiling one costs more (up to ~0.6 s at a
-            # million cases, when the planner overestimates) than it saves. One statement for both.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+        _figures_session()
         return _panels(scope, target=target, now=now)
 
 
@@ -210,6 +217,12 @@ def _fmt(value) -> str:
 
 def chart_table(name: str, scope: Scope, *, target: d.StaffingTarget) -> tuple[list[str], list[list]]:
     """The header and rows behind one chart, computed by the same definitions as the page."""
+    with transaction.atomic():
+        _figures_session()
+        return _chart_table(name, scope, target=target)
+
+
+def _chart_table(name: str, scope: Scope, *, target: d.StaffingTarget) -> tuple[list[str], list[list]]:
     now = timezone.now()
     if name == "trend":
         rows = d.trend(scope)["rows"]

@@ -174,3 +174,19 @@ def test_handle_times_from_the_daily_rollup_equal_live_aggregation(monkeypatch, 
                 assert d.handle_times(scope) == live, (zone, start, end, filters)
     measured = d.handle_times(_scope("UTC", date(2026, 3, 1), date(2026, 4, 30)))
     assert {row["source"] for row in measured.values()} == {"measured"} and len(measured) == 3
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_weekly_trend_medians_from_the_daily_rollup_equal_live_aggregation(monkeypatch, spread, zone):
+    plain, _ = spread["teams"]
+    for start, end, filters in (
+        (date(2026, 3, 4), date(2026, 3, 17), {}),
+        (date(2026, 2, 1), date(2026, 4, 30), {}),
+        (date(2026, 2, 1), date(2026, 4, 30), {"team_ids": (plain.pk,)}),
+    ):
+        scope = _scope(zone, start, end, granularity="week", **filters)
+        trend = d.trend(scope)
+        with monkeypatch.context() as patched:
+            patched.setattr(d, "reads_daily", lambda scope: False)
+            assert trend == d.trend(scope), (zone, start, end, filters)
+        assert any(row["median_minutes"] is not None for row in trend["rows"])
