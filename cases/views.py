@@ -23,6 +23,7 @@ from cases.errors import CaseError, StaleVersion
 from cases.filters import CaseFilter
 from cases.forms import AssignForm, BulkActionForm, MessageForm, PropertiesForm, SlaPolicyForm, StatusForm
 from cases.models import SlaPolicy
+from cases.pagination import CappedPaginator
 from cases.pii_views import pii_context
 from cases.selectors import (
     case_get_for_page,
@@ -86,7 +87,7 @@ def _render_list(request, *, title: str, qs, template_name: str, show_bulk: bool
     else:
         object_list = qs.none()
         status = 400
-    page = Paginator(object_list, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(object_list, settings.CASE_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

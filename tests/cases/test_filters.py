@@ -342,6 +342,30 @@ def test_it_shows_the_last_page_for_a_page_past_the_end(lead_client, sixty):
     assert "page 2 of 2" in response.content.decode()
 
 
+def test_it_stops_counting_past_the_cap_and_still_pages(lead_client, sixty, monkeypatch):
+    # The count stops at CAP + 1 rows (10,000 in production; 55 here, so sixty cases pass it).
+    monkeypatch.setattr("cases.pagination.CAP", 55)
+
+    first = lead_client.get("/cases/")
+    second = lead_client.get("/cases/?page=2")
+
+    assert rows(first) == [c.reference for c in sixty[:50]]
+    assert rows(second) == [c.reference for c in sixty[50:]]
+    first_html, second_html = first.content.decode(), second.content.decode()
+    assert "More than 55 cases · page 1<" in first_html and "60 cases" not in first_html
+    assert "page=2" in first_html
+    assert "More than 55 cases · page 2<" in second_html and "Page 2 of" not in second_html
+
+
+def test_it_counts_exactly_up_to_the_cap(lead_client, sixty, monkeypatch):
+    monkeypatch.setattr("cases.pagination.CAP", 60)
+
+    response = lead_client.get("/cases/")
+
+    assert "60 cases · page 1 of 2" in response.content.decode()
+    assert "More than" not in response.content.decode()
+
+
 def test_it_shows_the_first_page_for_a_page_that_is_not_a_number(lead_client, sixty):
     response = lead_client.get("/cases/?page=abc")
 
