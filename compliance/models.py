@@ -128,6 +128,10 @@ class FlagDecision(models.Model):
                 condition=Q(amount__isnull=True) | Q(amount__gt=0), name="compliance_decision_amount_positive"
             ),
         ]
+        indexes = [
+            # Dashboards: decisions made in a window (sign-off turnaround; the metrics sweep).
+            models.Index(fields=["decided_at"], name="compliance_decided_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.flag_id} by {self.reviewer_id}"
@@ -169,6 +173,10 @@ class Obligation(models.Model):
             # A case's open obligations (close check, case page).
             models.Index(
                 fields=["case"], name="compliance_obligation_case_idx", condition=Q(satisfied_at__isnull=True)
+            ),
+            # Dashboards: obligations breached in a window (regulatory breaches, target zero).
+            models.Index(
+                fields=["breached_at"], name="compliance_breached_idx", condition=Q(breached_at__isnull=False)
             ),
         ]
 

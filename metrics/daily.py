@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from cases.choices import Channel
 from metrics.choices import FactSla
 from metrics.hops import day_of, split_days
+from metrics.localtime import offset_spans
 from metrics.models import CaseFact, FactDay
 from metrics.rollups import ROLLUP_LOCK, rollups_enabled
 from metrics.scope import Scope
@@ -321,27 +322,33 @@ def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
     return out
 
 
-def weekly_medians(scope: Scope) -> dict[date, tuple[int, float | None]]:
+def utc_days(scope: Scope) -> bool:
+    """Whether the scope's local days are UTC days throughout its window."""
+    return all(offset == 0 for _, offset in offset_spans(scope.tz, scope.start, scope.end))
+
+
+def bucket_medians(scope: Scope, *, weeks: bool) -> dict[date, tuple[int, float | None]]:
     """Cases resolved and their median calendar resolution minutes per local week (Monday first)
-    of the scope's window, each week clipped to the window: ``{monday: (n, median)}``, weeks with
-    cases only. One query: each week's whole UTC days from the rollup, its ends from the facts,
-    then the value at each week's median ranks from the facts (``metrics_fact_res_week_idx``
-    walks one bin of one week)."""
+    or local day of the scope's window, each clipped to the window: ``{first day: (n, median)}``,
+    buckets with cases only. One query: each bucket's whole UTC days from the rollup, its ends
+    from the facts (a local day off UTC is all ends), then the value at each bucket's median
+    ranks from the facts (``metrics_fact_res_week_idx`` walks one bin of one bucket)."""
     teams = _teams(scope)
     team_sql = "" if teams is None else " AND team_id = ANY(%s)"
     team_param = [] if teams is None else [teams]
-    weeks, interiors, edges = [], [], []
-    monday = scope.start_day - timedelta(days=scope.start_day.weekday())
-    while monday <= scope.end_day:
-        start = max(datetime.combine(monday, time(0), tzinfo=scope.tz), scope.start)
-        end = min(datetime.combine(monday + timedelta(days=7), time(0), tzinfo=scope.tz), scope.end)
-        index = len(weeks)
-        weeks.append((monday, start, end))
+    step = timedelta(days=7 if weeks else 1)
+    first = scope.start_day - timedelta(days=scope.start_day.weekday()) if weeks else scope.start_day
+    buckets, interiors, edges = [], [], []
+    while first <= scope.end_day:
+        start = max(datetime.combine(first, time(0), tzinfo=scope.tz), scope.start)
+        end = min(datetime.combine(first + step, time(0), tzinfo=scope.tz), scope.end)
+        index = len(buckets)
+        buckets.append((first, start, end))
         days, ends = split_days(start, end)
         if days is not None:
             interiors.append((index, *days))
         edges += [(index, a, b) for a, b in ends]
-        monday += timedelta(days=7)
+        first += step
     metric = next(number for number, (name, _, _) in RESOLVED_SIDE.items() if name == "calendar_p")
     column = SIDES["resolved"][2]["calendar_p"]
     parts, params = [], []
@@ -356,13 +363,13 @@ def weekly_medians(scope: Scope) -> dict[date, tuple[int, float | None]]:
     if edges:
         rows = ", ".join("(%s, %s::timestamptz, %s::timestamptz)" for _ in edges)
         parts.append(
-            f"SELECT e.week, {bin_sql('f.' + column)}, 1 FROM (VALUES {rows}) AS e(week, s, e)"  # noqa: S608
+            f"SELECT e.week, {bin_sql('f.' + column)} AS bin, 1 AS n FROM (VALUES {rows}) AS e(week, s, e)"  # noqa: S608
             f" JOIN {CaseFact._meta.db_table} f ON f.resolved_at >= e.s AND f.resolved_at < e.e"
             f" AND NOT f.restricted AND f.{column} IS NOT NULL{team_sql.replace('team_id', 'f.team_id')}"
         )
         params += [value for row in edges for value in row] + team_param
-    bounds = ", ".join("(%s, %s::timestamptz, %s::timestamptz)" for _ in weeks)
-    params += [value for index, (_, start, end) in enumerate(weeks) for value in (index, start, end)]
+    bounds = ", ".join("(%s, %s::timestamptz, %s::timestamptz)" for _ in buckets)
+    params += [value for index, (_, start, end) in enumerate(buckets) for value in (index, start, end)]
     params += team_param
     sql = f"""
         WITH counts AS (
@@ -404,7 +411,7 @@ def weekly_medians(scope: Scope) -> dict[date, tuple[int, float | None]]:
     for week, total in totals.items():
         position = 0.5 * (total - 1)
         low, high = math.floor(position), math.ceil(position)
-        out[weeks[week][0]] = (
+        out[buckets[week][0]] = (
             total,
             values[(week, low)] + (values[(week, high)] - values[(week, low)]) * (position - low),
         )

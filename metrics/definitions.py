@@ -51,14 +51,15 @@ from metrics.choices import AGE_BUCKETS, FactSla, Granularity, SurveyStatus
 from metrics.daily import (
     LIVE_CHANNELS,
     LIVE_SESSION_MAX_MINUTES,
+    bucket_medians,
     reads_daily,
     sessions,
     side_figures,
-    weekly_medians,
+    utc_days,
 )
 from metrics.hops import split_days
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
-from metrics.models import Campaign, HandleTime, HopDay, Survey
+from metrics.models import Campaign, DecisionFact, HandleTime, HopDay, Survey
 from metrics.scope import Scope, facts_in, reads_hop_rollup, reads_rollup, rollup_in, scope_filters
 from metrics.staffing import agents_needed
 from people.choices import TeamKind
@@ -276,11 +277,13 @@ def trend(scope: Scope) -> dict:
     received_bucket, to_date = _bucket(instant, scope, wide)
     received = counted.order_by().annotate(bucket=received_bucket).values("bucket").annotate(n=count)
     counts = {to_date(row["bucket"]): row["n"] for row in received}
-    if scope.granularity == Granularity.WEEK and reads_daily(scope):
-        # Weeks hold whole UTC days: those from the daily rollup's histograms (metrics.daily).
-        weekly = weekly_medians(wide)
-        medians = {monday: median for monday, (_, median) in weekly.items()}
-        resolved_n = {monday: n for monday, (n, _) in weekly.items()}
+    if reads_daily(scope) and (scope.granularity == Granularity.WEEK or utc_days(wide)):
+        # Value histograms per bucket (whole UTC days from the daily rollup, the rest from the
+        # facts), then each bucket's median values: metrics.daily. A local day off UTC holds no
+        # whole UTC day, so day buckets elsewhere read the facts (faster without histograms).
+        found = bucket_medians(wide, weeks=scope.granularity == Granularity.WEEK)
+        medians = {first: median for first, (_, median) in found.items()}
+        resolved_n = {first: n for first, (n, _) in found.items()}
     else:
         resolved_bucket, to_date = _bucket("resolved_at", scope, wide)
         resolved = grouped_percentiles(
@@ -579,14 +582,21 @@ def regulatory(scope: Scope, *, now: datetime) -> dict:
         .annotate(n=Count("pk"))
         .order_by("-n", "rule_code")
     )
-    turnaround = ExpressionWrapper(F("decided_at") - F("flag__submitted_at"), output_field=DurationField())
-    decisions = (
-        FlagDecision.objects.filter(
-            case_q(scope, "flag__case__"), decided_at__gte=scope.start, decided_at__lt=scope.end
+    if reads_hop_rollup(scope):
+        # Filtered by teams at most: the decisions' own narrow facts (metrics.decisions), kept
+        # with the cases' facts, instead of joining a year of decisions to flags and cases.
+        decisions = DecisionFact.objects.filter(
+            scope_filters(scope), decided_at__gte=scope.start, decided_at__lt=scope.end
         )
-        .filter(flag__submitted_at__isnull=False)
-        .annotate(turnaround=turnaround)
-    )
+    else:
+        turnaround = ExpressionWrapper(F("decided_at") - F("flag__submitted_at"), output_field=DurationField())
+        decisions = (
+            FlagDecision.objects.filter(
+                case_q(scope, "flag__case__"), decided_at__gte=scope.start, decided_at__lt=scope.end
+            )
+            .filter(flag__submitted_at__isnull=False)
+            .annotate(turnaround=turnaround)
+        )
     row = summarize(decisions, counts={"decisions": Count("pk")}, percentiles={"turnaround": "turnaround"})
     return {
         "open_by_rule": open_rows,

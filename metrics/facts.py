@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from cases.choices import SlaMetric
 from cases.models import Case, SlaTimer
-from compliance.models import Referral, RegulatoryFlag
+from compliance.models import FlagDecision, Referral, RegulatoryFlag
 from escalations.models import Escalation
 from metrics.cache import generation_bump
 from metrics.choices import FLAG_KIND_BITS, FactSla
 from metrics.daily import daily_rebuild, daily_refresh, fact_days
+from metrics.decisions import decisions_refresh
 from metrics.hops import hop_days, hops_rebuild, hops_refresh
 from metrics.models import CaseFact, FactWatermark, Survey
 from metrics.rollups import fact_hours, hour_of, rollup_rebuild, rollup_refresh
@@ -229,6 +230,7 @@ def _refresh_chunk(ids: list[int], calendars: dict, now: datetime, hours: set[da
             )
         )
     CaseFact.objects.bulk_create(rows, update_conflicts=True, unique_fields=["case"], update_fields=UPDATE_FIELDS)
+    decisions_refresh({row.case_id: (row.team_id, row.restricted) for row in rows})
     if hours is not None:
         hours.update(hour_of(instant) for row in rows for instant in (row.received_at, row.csat_sent_at) if instant)
     return len(rows)
@@ -236,14 +238,23 @@ def _refresh_chunk(ids: list[int], calendars: dict, now: datetime, hours: set[da
 
 def changed_case_ids(*, since: datetime, until: datetime) -> set[int]:
     """Cases whose facts may have changed in ``[since, until)``: the case row itself (a new case
-    has ``updated_at`` of its creation), its escalations, flags and SLA timers."""
+    has ``updated_at`` of its creation), its escalations, flags (raised, submitted, decided or a
+    decision voided) and SLA timers."""
     ids = set(Case.objects.filter(updated_at__gte=since, updated_at__lt=until).values_list("pk", flat=True))
     hops = Escalation.objects.filter(
         Q(requested_at__gte=since, requested_at__lt=until) | Q(responded_at__gte=since, responded_at__lt=until)
     )
     ids.update(hops.values_list("case_id", flat=True))
     ids.update(
-        RegulatoryFlag.objects.filter(raised_at__gte=since, raised_at__lt=until).values_list("case_id", flat=True)
+        RegulatoryFlag.objects.filter(
+            Q(raised_at__gte=since, raised_at__lt=until) | Q(submitted_at__gte=since, submitted_at__lt=until)
+        ).values_list("case_id", flat=True)
+    )
+    # Sign-off decisions made or voided (their case's decision facts, metrics.decisions).
+    ids.update(
+        FlagDecision.objects.filter(
+            Q(decided_at__gte=since, decided_at__lt=until) | Q(voided_at__gte=since, voided_at__lt=until)
+        ).values_list("flag__case_id", flat=True)
     )
     ids.update(Referral.objects.filter(referred_at__gte=since, referred_at__lt=until).values_list("case_id", flat=True))
     ids.update(

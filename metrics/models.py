@@ -120,6 +120,14 @@ class CaseFact(models.Model):
                 name="metrics_fact_csat_idx",
                 condition=Q(csat_sent_at__isnull=False, restricted=False),
             ),
+            # CSAT by category, team and agent: a window's answers from the index alone (a year of
+            # answers is too large a share of the facts for the planner to walk the survey index).
+            models.Index(
+                fields=["csat_sent_at"],
+                include=["team", "category", "assignee", "csat_score"],
+                name="metrics_fact_answered_idx",
+                condition=Q(csat_score__isnull=False, restricted=False),
+            ),
             # CSAT by escalation path and reason: the answered, escalated cases of a window (a small
             # share of the answers), without reading the others.
             models.Index(
@@ -245,6 +253,30 @@ class HopDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} team {self.team_id}: {self.hops} hops"
+
+
+class DecisionFact(models.Model):
+    """One compliance sign-off decision as the dashboard counts it: when it was made, its case's
+    team and its turnaround (``decided_at`` − the flag's ``submitted_at``), kept with the case's
+    facts (``metrics.decisions``). Sign-off turnaround over a year is then one narrow index read
+    instead of joining every decision to its flag and its case. Decisions of restricted cases
+    (the FIU's, or referred to it) and of flags never submitted are not kept."""
+
+    decision = models.OneToOneField(
+        "compliance.FlagDecision", on_delete=models.DO_NOTHING, primary_key=True, related_name="+", db_constraint=False
+    )
+    case = models.ForeignKey(Case, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    team = models.ForeignKey(Team, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    decided_at = models.DateTimeField()
+    turnaround = models.DurationField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["decided_at"], include=["team", "turnaround"], name="metrics_decisionfact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"decision {self.decision_id}"
 
 
 class FactWatermark(models.Model):

@@ -176,15 +176,16 @@ def test_handle_times_from_the_daily_rollup_equal_live_aggregation(monkeypatch, 
     assert {row["source"] for row in measured.values()} == {"measured"} and len(measured) == 3
 
 
+@pytest.mark.parametrize("granularity", ["week", "day"])
 @pytest.mark.parametrize("zone", ZONES)
-def test_weekly_trend_medians_from_the_daily_rollup_equal_live_aggregation(monkeypatch, spread, zone):
+def test_trend_medians_from_the_daily_rollup_equal_live_aggregation(monkeypatch, spread, zone, granularity):
     plain, _ = spread["teams"]
     for start, end, filters in (
         (date(2026, 3, 4), date(2026, 3, 17), {}),
         (date(2026, 2, 1), date(2026, 4, 30), {}),
         (date(2026, 2, 1), date(2026, 4, 30), {"team_ids": (plain.pk,)}),
     ):
-        scope = _scope(zone, start, end, granularity="week", **filters)
+        scope = _scope(zone, start, end, granularity=granularity, **filters)
         trend = d.trend(scope)
         with monkeypatch.context() as patched:
             patched.setattr(d, "reads_daily", lambda scope: False)
