@@ -58,7 +58,8 @@ class QuickSelectMixin:
 
     def use_required_attribute(self, initial) -> bool:
         choices = self.choices
-        if isinstance(choices, ModelChoiceIterator) and choices.field.empty_label is None:
+        single = not self.allow_multiple_selected
+        if single and isinstance(choices, ModelChoiceIterator) and choices.field.empty_label is None:
             # Select asks whether its first option is an empty one, which for model choices with
             # no empty label reads the first row from the database; a saved row's key is never
             # empty, so the answer is no without asking.

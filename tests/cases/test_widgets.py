@@ -108,22 +108,26 @@ def test_model_choices_without_an_empty_option_skip_the_first_row_read():
 
     class Template(forms.Form):
         field = forms.ModelMultipleChoiceField(queryset=Category.objects.all(), required=False)
+        needed = forms.ModelMultipleChoiceField(queryset=Category.objects.all())
         single = forms.ModelChoiceField(queryset=Category.objects.all(), empty_label=None)
 
     class Quick(forms.Form):
         field = LabelOnlyModelMultipleChoiceField(
             queryset=Category.objects.all(), required=False, label_fields=NAME_LABEL_FIELDS
         )
+        needed = LabelOnlyModelMultipleChoiceField(queryset=Category.objects.all(), label_fields=NAME_LABEL_FIELDS)
         single = LabelOnlyModelChoiceField(queryset=Category.objects.all(), empty_label=None, label_fields=("name",))
 
     chosen = Category.objects.get(code="card").pk
-    data = {"field": [chosen], "single": chosen}
+    data = {"field": [chosen], "needed": [chosen], "single": chosen}
     with CaptureQueriesContext(connection) as template_queries:
-        expected = str(Template(data)["field"]), str(Template(data)["single"])
+        expected = [str(Template(data)[name]) for name in ("field", "needed", "single")]
     with CaptureQueriesContext(connection) as quick_queries:
-        rendered = str(Quick(data)["field"]), str(Quick(data)["single"])
+        rendered = [str(Quick(data)[name]) for name in ("field", "needed", "single")]
 
     assert rendered == expected
+    # A required multiple select keeps its required attribute.
+    assert " required" in rendered[1]
     # Django reads the first category once more to decide that a <select> with no empty option
     # is not "required"; the answer is known without it.
     assert len(quick_queries.captured_queries) == len(template_queries.captured_queries) - 1
