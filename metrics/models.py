@@ -183,6 +183,16 @@ class FactHour(models.Model):
                 fields=["hour", "team"], condition=Q(category__isnull=True), name="metrics_facthour_team_unique"
             ),
         ]
+        indexes = [
+            # Arrivals by hour of week and category (coverage, staffing, campaigns): a year of a
+            # lead's category rows from the index alone.
+            models.Index(
+                fields=["hour", "team", "category"],
+                include=["received"],
+                name="metrics_facthour_cat_idx",
+                condition=Q(category__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}:00 team {self.team_id} category {self.category_id}"
