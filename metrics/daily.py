@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 
 from cases.choices import Channel
 from metrics.choices import FactSla
@@ -191,6 +191,13 @@ def daily_rebuild() -> int:
         return cursor.rowcount
 
 
+def reading():
+    """The connection figures are read from: the replica while a dashboard, drill-down or export
+    request reads from it (config.db_router), else the primary (as inside the dashboard's own
+    transaction). Raw SQL follows the router like the ORM's reads."""
+    return connections[router.db_for_read(CaseFact)]
+
+
 def reads_daily(scope: Scope) -> bool:
     """Whether the scope's resolution and first-response figures can be read from the daily
     rollup: on PostgreSQL, when the only filter is teams (the rollup's key); any zone."""
@@ -238,7 +245,7 @@ def sessions(scope: Scope) -> dict[int, list[tuple[int, int]]]:
     """Handle time's live sessions of the window per category: sorted ``(minutes, cases)``."""
     rows_sql, params = _window_rows(scope, "sessions", _teams(scope))
     out: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    with connection.cursor() as cursor:
+    with reading().cursor() as cursor:
         cursor.execute(f"SELECT bin, SUM(n) FROM ({rows_sql}) AS x GROUP BY bin ORDER BY bin", params)  # noqa: S608
         for bin_, n in cursor.fetchall():
             out[bin_ // 1000].append((bin_ % 1000, int(n)))
@@ -300,7 +307,7 @@ def side_figures(scope: Scope, side: str, fractions=(0.5, 0.9)) -> dict:
     bins: dict[str, int] = defaultdict(int)
     values: dict[tuple[str, int], float] = {}
     out: dict = {name: 0 for name, _, _ in metrics.values()}
-    with connection.cursor() as cursor:
+    with reading().cursor() as cursor:
         cursor.execute(sql, params)
         for metric, _bin, n, rank, value in cursor.fetchall():
             name = names[metric]
@@ -400,7 +407,7 @@ def bucket_medians(scope: Scope, *, weeks: bool) -> dict[date, tuple[int, float 
     totals: dict[int, int] = defaultdict(int)
     values: dict[tuple[int, int], float] = {}
     if parts:
-        with connection.cursor() as cursor:
+        with reading().cursor() as cursor:
             cursor.execute(sql, params)
             for week, _bin, n, rank, value in cursor.fetchall():
                 if rank is not None:

@@ -52,6 +52,7 @@ from metrics.daily import (
     LIVE_CHANNELS,
     LIVE_SESSION_MAX_MINUTES,
     bucket_medians,
+    reading,
     reads_daily,
     sessions,
     side_figures,
@@ -402,7 +403,7 @@ def _csat_by(groups: list[dict], key: str, label: str) -> list[dict]:
 
 
 def _grouped_answers(sql: str, params, names: tuple[str, ...]) -> list[dict]:
-    with connection.cursor() as cursor:
+    with reading().cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
