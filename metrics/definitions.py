@@ -58,6 +58,7 @@ from metrics.daily import (
     side_figures,
     utc_days,
 )
+from metrics.drivers import category_weeks, reason_weeks
 from metrics.hops import split_days
 from metrics.localtime import day_of, local_day_number, local_hour_of_week, local_week_number, monday_of_week
 from metrics.models import Campaign, DecisionFact, HandleTime, HopDay, Survey
@@ -653,23 +654,28 @@ def top_drivers(scope: Scope, *, now: datetime) -> dict:
     last week, largest first, only rises."""
     end = min(scope.end, now)
     week = timedelta(days=DRIVER_DAYS)
-    this_week = Q(received_at__gte=end - week, received_at__lt=end)
-    last_week = Q(received_at__gte=end - 2 * week, received_at__lt=end - week)
-    categories = (
-        facts_in(scope, window=False)
-        .filter(received_at__gte=end - 2 * week, received_at__lt=end)
-        .order_by()
-        .values(key=F("category_id"), label=F("category__name"))
-        .annotate(this_week=Count("pk", filter=this_week), last_week=Count("pk", filter=last_week))
-    )
-    hop_this = Q(requested_at__gte=end - week, requested_at__lt=end)
-    hop_last = Q(requested_at__gte=end - 2 * week, requested_at__lt=end - week)
-    reasons = (
-        Escalation.objects.filter(case_q(scope), requested_at__gte=end - 2 * week, requested_at__lt=end)
-        .order_by()
-        .values(key=F("reason_id"), label=F("reason__label"))
-        .annotate(this_week=Count("pk", filter=hop_this), last_week=Count("pk", filter=hop_last))
-    )
+    if reads_hop_rollup(scope):
+        # Filtered by teams at most: whole hours and days from the rollups (metrics.drivers).
+        weeks = [(end - week, end), (end - 2 * week, end - week)]
+        categories, reasons = category_weeks(scope, weeks), reason_weeks(scope, weeks)
+    else:
+        this_week = Q(received_at__gte=end - week, received_at__lt=end)
+        last_week = Q(received_at__gte=end - 2 * week, received_at__lt=end - week)
+        categories = (
+            facts_in(scope, window=False)
+            .filter(received_at__gte=end - 2 * week, received_at__lt=end)
+            .order_by()
+            .values(key=F("category_id"), label=F("category__name"))
+            .annotate(this_week=Count("pk", filter=this_week), last_week=Count("pk", filter=last_week))
+        )
+        hop_this = Q(requested_at__gte=end - week, requested_at__lt=end)
+        hop_last = Q(requested_at__gte=end - 2 * week, requested_at__lt=end - week)
+        reasons = (
+            Escalation.objects.filter(case_q(scope), requested_at__gte=end - 2 * week, requested_at__lt=end)
+            .order_by()
+            .values(key=F("reason_id"), label=F("reason__label"))
+            .annotate(this_week=Count("pk", filter=hop_this), last_week=Count("pk", filter=hop_last))
+        )
 
     def rising(rows) -> list[dict]:
         out = [{**row, "rise": row["this_week"] - row["last_week"]} for row in rows]
