@@ -174,7 +174,12 @@ def daily_refresh(days: Iterable[date]) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(f"DELETE FROM {FactDay._meta.db_table} WHERE day = ANY(%s::date[])", [days])  # noqa: S608
+        # Every metric named: the rollup's index leads with the metric, then the day.
+        metrics = [number for _, side_metrics, _ in SIDES.values() for number in side_metrics]
+        cursor.execute(
+            f"DELETE FROM {FactDay._meta.db_table} WHERE metric = ANY(%s) AND day = ANY(%s::date[])",  # noqa: S608
+            [metrics, days],
+        )
         cursor.execute(_recompute_sql(True), [days] * len(SIDES))
         return cursor.rowcount
 
