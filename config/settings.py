@@ -145,6 +145,14 @@ if os.environ.get("DATABASE_URL"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     )
+    # PostgreSQL session settings for a desk whose working set is in memory (or on SSD): no JIT,
+    # whose compile time (tens of ms) dwarfs what these short queries run for and which one
+    # over-estimated row count is enough to set off (it was most of the case page at a million
+    # cases); and random reads priced close to sequential ones, so the planner walks the indexes
+    # the pages are built on. DATABASE_SESSION_OPTIONS replaces them ("" for the server's own).
+    _session_options = os.environ.get("DATABASE_SESSION_OPTIONS", "-c jit=off -c random_page_cost=1.1")
+    if _session_options and "postgresql" in DATABASES["default"]["ENGINE"]:
+        DATABASES["default"]["OPTIONS"].setdefault("options", _session_options)
     # A read replica for dashboards, drill-downs and exports (config.db_router); without one
     # those reads go to the primary like everything else.
     if os.environ.get("DATABASE_REPLICA_URL"):
@@ -152,6 +160,8 @@ if os.environ.get("DATABASE_URL"):
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", DATABASES["default"]["OPTIONS"]["connect_timeout"]
         )
+        if _session_options and "postgresql" in DATABASES["replica"]["ENGINE"]:
+            DATABASES["replica"]["OPTIONS"].setdefault("options", _session_options)
         # Tests create no second database: the replica alias reads the test database.
         DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
