@@ -162,8 +162,8 @@ def wait_for_http(port: int, process: subprocess.Popen, what: str, timeout: floa
 
 
 def warm_up(port: int, fixture: dict, *, rounds: int) -> None:
-    """Each page the run requests, a few times as each role, so the workers have compiled their
-    templates and opened their database connections before the clock starts: a deployed server
+    """Each page the run requests, a few times as each role, so every worker has compiled its
+    templates and opened its database connection before the clock starts: a deployed server
     is warm, and its first request after a start is not what a person waits for."""
     import re
 
@@ -367,7 +367,9 @@ def main() -> None:
         }
         try:
             wait_for_http(port, web, "gunicorn")
-            warm_up(port, json.loads(fixture_path.read_text()), rounds=2 if args.quick else 4)
+            # The kernel hands each connection to any worker: two rounds per worker so that every
+            # one of them has most likely served each page once before the clock starts.
+            warm_up(port, json.loads(fixture_path.read_text()), rounds=2 if args.quick else 2 * web_workers)
             # Each user starts within the first tenth of the run, then works until the end.
             spawn_rate = max(1.0, users / max(1.0, seconds / 10))
             web_cpu, worker_cpu = cpu_seconds(web.pid), cpu_seconds(worker.pid)
