@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from cases.models import Case
 from metrics import definitions as d
@@ -22,7 +21,6 @@ from tests.metrics.conftest import NOW
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.time_machine(NOW, tick=False),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the rollup is kept on PostgreSQL"),
 ]
 
 ZONES = ("America/New_York", "Asia/Kolkata", "Asia/Manila", "UTC", "Europe/London", "Australia/Sydney")

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from compliance.models import DecisionReason, FlagDecision, RegulatoryFlag
 from metrics import definitions as d
@@ -21,7 +20,6 @@ from tests.metrics.conftest import NOW
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.time_machine(NOW, tick=False),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the team-keyed reads are PostgreSQL's"),
 ]
 
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from metrics import definitions as d
 from metrics.scope import Scope, reads_hop_rollup
@@ -17,7 +16,6 @@ from tests.metrics.conftest import NOW
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.time_machine(NOW, tick=False),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the rollups are kept on PostgreSQL"),
 ]
 REASONS = ("agent_out_of_depth", "scam_reported", "vip_customer", "repeated_contact")
 

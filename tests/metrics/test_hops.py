@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from cases.models import Case
 from escalations.models import Escalation
@@ -24,7 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 
 ZONES = ("America/New_York", "Asia/Manila", "Asia/Kolkata", "UTC", "Europe/London", "Australia/Sydney")
 REASONS = ("agent_out_of_depth", "scam_reported", "vip_customer")
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the rollup is kept on PostgreSQL")
 
 
 def _scope(zone: str, start: date, end: date, **kwargs) -> Scope:
@@ -88,7 +86,6 @@ def test_split_days_keeps_whole_utc_days_and_the_ends():
     assert split_days(*short) == (None, [short])
 
 
-@postgres_only
 @pytest.mark.parametrize("zone", ZONES)
 def test_rollup_escalations_equal_live_aggregation_in_each_zone(monkeypatch, hops, zone):
     for start, end in (
@@ -107,7 +104,6 @@ def test_rollup_escalations_equal_live_aggregation_in_each_zone(monkeypatch, hop
     assert year["overdue"] > 0 and year["bounced"] > 0 and 0 < year["on_time"] < year["answered"]
 
 
-@postgres_only
 def test_rollup_escalations_equal_live_aggregation_with_team_filters(monkeypatch, hops):
     plain, other, _ = hops["teams"]
     for filters in ({"team_ids": (plain.pk,)}, {"visible_team_ids": (other.pk,)}, {"visible_team_ids": ()}):
@@ -122,7 +118,6 @@ def test_other_filters_read_the_hops():
     assert not reads_hop_rollup(_scope("UTC", date(2026, 2, 20), date(2026, 3, 18), category_ids=(1,)))
 
 
-@postgres_only
 def test_rollup_follows_answers_team_moves_and_referrals(monkeypatch, hops, refer):
     scope = _scope("Asia/Manila", date(2026, 2, 1), date(2026, 3, 31))
     plain, other, _ = hops["teams"]
