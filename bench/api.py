@@ -39,7 +39,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import bench_database_url, open_bench_database, seed_bench_database  # noqa: E402
+from bench.database import (  # noqa: E402
+    bench_database_url,
+    copy_database,
+    drop_database,
+    open_bench_database,
+    seed_bench_database,
+    server_connection,
+)
 from bench.run import Figure, percentile, report  # noqa: E402
 
 QUICK_CASES = 2_000
@@ -212,7 +219,7 @@ def ingest_batches(server, url: str, port: int, token: str, accounts: list[str],
 
 def backend_pids(url: str) -> list[int]:
     """The PostgreSQL server processes connected to ``url``'s database (the web workers')."""
-    connection, name = _admin_connection(url)
+    connection, name = server_connection(url)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])
@@ -234,65 +241,12 @@ def measured(server: subprocess.Popen, url: str, scenario):
     return result, (web, db)
 
 
-def _admin_connection(url: str):
-    import dj_database_url
-    import psycopg2
-
-    config = dj_database_url.parse(url)
-    connection = psycopg2.connect(dbname="postgres", user=config.get("USER") or None,
-                                  password=config.get("PASSWORD") or None, host=config.get("HOST") or None,
-                                  port=config.get("PORT") or None)  # fmt: skip
-    connection.autocommit = True  # CREATE/DROP DATABASE cannot run inside a transaction
-    return connection, config["NAME"]
-
-
 def database_exists(url: str) -> bool:
-    connection, name = _admin_connection(url)
+    connection, name = server_connection(url)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             return cursor.fetchone() is not None
-    finally:
-        connection.close()
-
-
-def copy_database(source_url: str, *, wait_seconds: float = 600) -> str:
-    """A fresh copy of ``source_url`` (``<name>_api``) to run against; its URL.
-
-    PostgreSQL copies a database only while nobody else is connected to it, so this retries
-    while other benchmarks read the shared one."""
-    from psycopg2 import errors, sql
-
-    connection, name = _admin_connection(source_url)
-    target = f"{name}_api"
-    deadline = time.monotonic() + wait_seconds
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
-            while True:
-                try:
-                    cursor.execute(
-                        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(name))
-                    )
-                    break
-                except errors.ObjectInUse:
-                    if time.monotonic() > deadline:
-                        raise
-                    print(f"{name} is in use by another session; waiting to copy it…", file=sys.stderr)
-                    time.sleep(5)
-    finally:
-        connection.close()
-    return source_url.rsplit("/", 1)[0] + f"/{target}"
-
-
-def drop_database(url: str) -> None:
-    from psycopg2 import sql
-
-    connection, name = _admin_connection(url)
-    try:
-        with connection.cursor() as cursor:
-            # FORCE: a connection a stopped worker left behind must not keep the copy on disk.
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     finally:
         connection.close()
 
@@ -319,7 +273,7 @@ def main() -> None:
         command = [sys.executable, __file__, "--seed-only", "--cases", str(cases)]
         subprocess.run(command, check=True)  # noqa: S603 - our own script, fixed arguments
     # From here on Django works on the copy: migrations, the token, every request.
-    url = copy_database(source)
+    url = copy_database(source, suffix="api")
     os.environ["BENCH_DATABASE_URL"] = url
     figures: list[Figure] = []
     try:

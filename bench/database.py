@@ -47,7 +47,7 @@ def bench_database_url(cases: int) -> str:
     return database_url_named(f"escdesk_bench_{cases}{suffix}")
 
 
-def _server_connection(url: str):
+def server_connection(url: str):
     """An autocommit connection to the maintenance database of ``url``'s server (CREATE and
     DROP DATABASE cannot run inside a transaction), and the database name ``url`` names."""
     import dj_database_url
@@ -69,7 +69,7 @@ def ensure_database(url: str) -> bool:
     """Create the database if it does not exist; True if it was created."""
     from psycopg2 import sql
 
-    connection, name = _server_connection(url)
+    connection, name = server_connection(url)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
@@ -85,12 +85,41 @@ def drop_database(url: str) -> None:
     """Drop the database if it exists, ending any session still on it."""
     from psycopg2 import sql
 
-    connection, name = _server_connection(url)
+    connection, name = server_connection(url)
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     finally:
         connection.close()
+
+
+def copy_database(source_url: str, *, suffix: str, wait_seconds: float = 600) -> str:
+    """A fresh copy of ``source_url`` named ``<name>_<suffix>``, for a bench that writes; its URL.
+
+    PostgreSQL copies a database only while nobody else is connected to it, so this retries
+    while other benchmarks read the shared one."""
+    from psycopg2 import errors, sql
+
+    connection, name = server_connection(source_url)
+    target = f"{name}_{suffix}"
+    deadline = time.monotonic() + wait_seconds
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+            while True:
+                try:
+                    cursor.execute(
+                        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(name))
+                    )
+                    break
+                except errors.ObjectInUse:
+                    if time.monotonic() > deadline:
+                        raise
+                    print(f"{name} is in use by another session; waiting to copy it…", file=sys.stderr)
+                    time.sleep(5)
+    finally:
+        connection.close()
+    return source_url.rsplit("/", 1)[0] + f"/{target}"
 
 
 def open_bench_database(cases: int) -> str:

@@ -36,7 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.database import bench_database_url, open_bench_database, seed_bench_database  # noqa: E402
+from bench.database import (  # noqa: E402
+    bench_database_url,
+    copy_database,
+    open_bench_database,
+    seed_bench_database,
+)
 from bench.figures import Figure, report  # noqa: E402
 
 QUICK_CASES = 2_000
@@ -52,38 +57,6 @@ def redis_db(url: str, number: int) -> str:
     base = url.split("?", 1)[0].rstrip("/")
     server = base.rsplit("/", 1)[0] if base.rsplit("/", 1)[-1].isdigit() else base
     return f"{server}/{number}"
-
-
-def copy_database(source_url: str) -> str:
-    """A fresh copy of ``source_url`` named ``<name>_load``; its URL."""
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    source = dj_database_url.parse(source_url)
-    target = f"{source['NAME']}_load"
-    connection = psycopg2.connect(dbname="postgres", user=source.get("USER") or None,
-                                  host=source.get("HOST") or None, port=source.get("PORT") or None)  # fmt: skip
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
-            # CREATE ... TEMPLATE fails while anyone is connected to the source: retry briefly.
-            for attempt in range(20):
-                try:
-                    cursor.execute(
-                        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                            sql.Identifier(target), sql.Identifier(source["NAME"])
-                        )
-                    )
-                    break
-                except psycopg2.errors.ObjectInUse:
-                    if attempt == 19:
-                        raise
-                    time.sleep(1)
-    finally:
-        connection.close()
-    return source_url.rsplit("/", 1)[0] + f"/{target}"
 
 
 def server_env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -326,7 +299,7 @@ def main() -> None:
 
     connections.close_all()
     copied = time.monotonic()
-    url = copy_database(source)
+    url = copy_database(source, suffix="load")
     figures.append(Figure("load_copy_database_s", round(time.monotonic() - copied, 1), "s"))
     think_min, think_max = (float(part) for part in args.think.split(","))
     from config import gunicorn as gunicorn_settings
