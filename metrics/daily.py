@@ -27,14 +27,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection, connections, router, transaction
+from django.db import connections, router
 
 from cases.choices import Channel
 from metrics.choices import FactSla
 from metrics.hops import day_of, split_days
 from metrics.localtime import offset_spans
 from metrics.models import CaseFact, FactDay
-from metrics.rollups import ROLLUP_LOCK, rollups_enabled
+from metrics.rollups import rollup_replace, rollup_writer, rollups_enabled
 from metrics.scope import Scope
 
 SMALL = 16  # durations below this many minutes have a bin each
@@ -171,8 +171,7 @@ def daily_refresh(days: Iterable[date]) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
+    with rollup_writer() as cursor:
         cursor.execute("SET LOCAL jit = off")
         # Every metric named: the rollup's index leads with the metric, then the day.
         metrics = [number for _, side_metrics, _ in SIDES.values() for number in side_metrics]
@@ -186,14 +185,7 @@ def daily_refresh(days: Iterable[date]) -> int:
 
 def daily_rebuild() -> int:
     """Recompute the whole daily rollup from the facts."""
-    if not rollups_enabled():
-        return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
-        cursor.execute(f"DELETE FROM {FactDay._meta.db_table}")  # noqa: S608
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(_recompute_sql(False))
-        return cursor.rowcount
+    return rollup_replace(FactDay._meta.db_table, _recompute_sql(False))
 
 
 def reading():

@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import connection, transaction
-
 from cases.models import Case
 from compliance.models import Referral
 from escalations.choices import EscalationStatus
 from escalations.models import Escalation
 from metrics.models import HopDay
-from metrics.rollups import ROLLUP_LOCK, rollups_enabled
+from metrics.rollups import rollup_replace, rollup_writer, rollups_enabled
 from people.choices import TeamKind
 from people.models import Team
 
@@ -78,8 +76,7 @@ def hops_refresh(days: Iterable[date]) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
+    with rollup_writer() as cursor:
         cursor.execute(f"DELETE FROM {HopDay._meta.db_table} WHERE day = ANY(%s::date[])", [days])  # noqa: S608
         cursor.execute(_sql(_DAYS_JOIN), [EscalationStatus.RETURNED, days, TeamKind.FIU])
         return cursor.rowcount
@@ -87,13 +84,7 @@ def hops_refresh(days: Iterable[date]) -> int:
 
 def hops_rebuild() -> int:
     """Recompute every day of the rollup from the hops."""
-    if not rollups_enabled():
-        return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
-        cursor.execute(f"DELETE FROM {HopDay._meta.db_table}")  # noqa: S608
-        cursor.execute(_sql(""), [EscalationStatus.RETURNED, TeamKind.FIU])
-        return cursor.rowcount
+    return rollup_replace(HopDay._meta.db_table, _sql(""), [EscalationStatus.RETURNED, TeamKind.FIU])
 
 
 def split_days(start: datetime, end: datetime) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:

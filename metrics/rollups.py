@@ -12,7 +12,8 @@ last to commit always saw every fact. PostgreSQL only: elsewhere every figure re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -77,8 +78,7 @@ def rollup_refresh(hours: Iterable[datetime]) -> int:
     starts = sorted({hour_of(h) for h in hours})
     if not starts:
         return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
+    with rollup_writer() as cursor:
         # The planner cannot see how few facts an hour holds and would JIT-compile the statement
         # (~0.6 s) to read a few hundred index entries (~2 ms).
         cursor.execute("SET LOCAL jit = off")
@@ -95,11 +95,26 @@ def rollup_refresh(hours: Iterable[datetime]) -> int:
 
 def rollup_rebuild() -> int:
     """Recompute the whole rollup from the facts (after a bulk load or a facts rebuild)."""
-    if not rollups_enabled():
-        return 0
+    return rollup_replace("metrics_facthour", _RECOMPUTE.format(received_join="", csat_join=""))
+
+
+@contextmanager
+def rollup_writer() -> Iterator:
+    """A cursor in a transaction holding the rollups' lock, held to commit: every rollup
+    (hourly, daily, hops) is written through it, so a refresh and a rebuild never interleave."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", ROLLUP_LOCK)
-        cursor.execute("DELETE FROM metrics_facthour")
+        yield cursor
+
+
+def rollup_replace(table: str, recompute_sql: str, params: list | None = None) -> int:
+    """Empty the rollup ``table`` and fill it again with ``recompute_sql`` (an INSERT ... SELECT
+    over all the facts); returns the rows written, 0 when rollups are off."""
+    if not rollups_enabled():
+        return 0
+    with rollup_writer() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a model's table name
+        # The whole history is grouped at once: room to sort and hash it in memory.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(_RECOMPUTE.format(received_join="", csat_join=""))
+        cursor.execute(recompute_sql, params or [])
         return cursor.rowcount
